@@ -1,0 +1,251 @@
+// registry.h: what a C++ primitive is, and the registry OVS dispatches to.
+//
+// A primitive is one class derived from cxxa::Primitive, in its own folder,
+// added to the list in cxx-actions/primitives.cc.  It provides
+//   - parse():   argument text -> a config object, or ArgError naming what
+//                is wrong (ovs-ofctl add-flow shows the message);
+//   - format():  config -> canonical argument text (what dump-flows prints);
+//   - flags():   CXXA_F_RESHAPES if the packets it emits are of another
+//                kind, so OVS recirculates before the following actions;
+//   - execute(): the packet handler, run on a batch in the datapath;
+//   - commands(): its own ovs-appctl commands (optional).
+// Nothing in OVS changes when a primitive is added.
+#ifndef CXXA_BRIDGE_REGISTRY_H
+#define CXXA_BRIDGE_REGISTRY_H
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "cxx-actions.h"
+
+namespace cxxa {
+
+// Thrown by Primitive::parse() with a message that says what is wrong.
+class ArgError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+// Parsed arguments of one action.  Immutable once parsed; shared by every
+// thread that executes the action.
+class ActionConfig {
+  public:
+    virtual ~ActionConfig() = default;
+};
+
+// Per (primitive, bridge) packet counters, shown by cxx-action/list.
+struct Counters {
+    std::atomic<uint64_t> in{0};        // Packets handed to the primitive.
+    std::atomic<uint64_t> out{0};       // Packets that came out.
+    std::atomic<uint64_t> consumed{0};  // Kept by the primitive (not drops).
+    std::atomic<uint64_t> dropped{0};   // Discarded (malformed, limits...).
+    std::atomic<uint64_t> errors{0};    // Bad arguments, internal errors.
+};
+
+// A packet as the handler sees it: bytes it may rewrite in place.
+struct Packet {
+    uint8_t *data;
+    size_t size;
+    uint32_t in_port;
+};
+
+// The batch a handler works on.  For each input packet the handler decides,
+// in the order it wants packets to leave:
+//   pass(i)        the packet continues (possibly rewritten in place);
+//   emit(i, f)     a new frame f, derived from packet i, continues;
+//   consume(i)     the primitive keeps it (stored, absorbed): not a drop;
+//   drop(i)        it is discarded and counted as a drop.
+// A packet neither passed, consumed nor dropped is counted as dropped, so
+// nothing disappears uncounted.
+class Batch {
+  public:
+    Batch(cxxa_packet *pkts, size_t n, cxxa_emit_cb *emit, void *aux);
+
+    size_t size() const { return n_; }
+    Packet packet(size_t i) const
+    {
+        return Packet{pkts_[i].data, pkts_[i].size, pkts_[i].in_port};
+    }
+
+    void pass(size_t i);
+    void emit(size_t i, const uint8_t *data, size_t len);
+    void emit(size_t i, const std::vector<uint8_t> &frame)
+    {
+        emit(i, frame.data(), frame.size());
+    }
+    void consume(size_t i);
+    void drop(size_t i);
+
+    // Totals after the handler ran, for the counters.
+    uint64_t n_out() const { return n_out_; }
+    uint64_t n_consumed() const { return n_consumed_; }
+    uint64_t n_dropped() const;
+
+  private:
+    enum class Fate : uint8_t { kNone, kPassed, kConsumed, kDropped };
+
+    cxxa_packet *pkts_;
+    size_t n_;
+    cxxa_emit_cb *emit_;
+    void *aux_;
+    std::vector<Fate> fate_;
+    uint64_t n_out_ = 0;
+    uint64_t n_consumed_ = 0;
+    uint64_t n_dropped_ = 0;
+};
+
+// An ovs-appctl command.  The handler returns the reply text or throws
+// std::runtime_error with an error reply.
+struct Command {
+    std::string name;
+    std::string usage;
+    int min_args;
+    int max_args;
+    std::function<std::string(const std::vector<std::string> &args)> run;
+};
+
+// State kept per bridge name, created on first use, never freed while the
+// process runs (bridges are configuration, so this is bounded by them).
+// Lookups take a shared lock; creation takes the exclusive one.
+template <class T>
+class PerBridge {
+  public:
+    T &get(std::string_view bridge)
+    {
+        {
+            std::shared_lock<std::shared_mutex> lock(mu_);
+            auto it = map_.find(bridge);
+            if (it != map_.end()) {
+                return *it->second;
+            }
+        }
+        std::unique_lock<std::shared_mutex> lock(mu_);
+        auto &slot = map_[std::string(bridge)];
+        if (!slot) {
+            slot = std::make_unique<T>();
+        }
+        return *slot;
+    }
+
+    // Calls f(bridge, state) for every bridge, sorted by name.
+    template <class F>
+    void for_each(F f) const
+    {
+        std::shared_lock<std::shared_mutex> lock(mu_);
+        std::vector<const std::string *> names;
+        for (const auto &kv : map_) {
+            names.push_back(&kv.first);
+        }
+        std::sort(names.begin(), names.end(),
+                  [](auto *a, auto *b) { return *a < *b; });
+        for (auto *name : names) {
+            f(*name, *map_.find(*name)->second);
+        }
+    }
+
+  private:
+    struct Hash {
+        using is_transparent = void;
+        size_t operator()(std::string_view s) const
+        {
+            return std::hash<std::string_view>()(s);
+        }
+    };
+    mutable std::shared_mutex mu_;
+    std::unordered_map<std::string, std::unique_ptr<T>, Hash,
+                       std::equal_to<>> map_;
+};
+
+class Primitive {
+  public:
+    explicit Primitive(std::string name) : name_(std::move(name)) {}
+    virtual ~Primitive() = default;
+
+    const std::string &name() const { return name_; }
+
+    // One line for cxx-action/list: the argument grammar.
+    virtual std::string synopsis() const = 0;
+    virtual std::unique_ptr<const ActionConfig>
+    parse(std::string_view args) const = 0;
+    virtual std::string format(const ActionConfig &) const = 0;
+    virtual unsigned int flags(const ActionConfig &) const { return 0; }
+    virtual void execute(const ActionConfig &, std::string_view bridge,
+                         Batch &batch) = 0;
+    virtual std::vector<Command> commands() { return {}; }
+
+    Counters &counters(std::string_view bridge)
+    {
+        return counters_.get(bridge);
+    }
+    const PerBridge<Counters> &all_counters() const { return counters_; }
+
+  private:
+    std::string name_;
+    PerBridge<Counters> counters_;
+};
+
+class Registry {
+  public:
+    // The registry of this process, holding every primitive listed in
+    // primitives.cc.
+    static Registry &instance();
+
+    void add(std::unique_ptr<Primitive> p);
+    Primitive *find(std::string_view name) const;
+    const std::vector<std::unique_ptr<Primitive>> &primitives() const
+    {
+        return primitives_;
+    }
+
+    // Parses and canonicalises; throws ArgError with "NAME: what is wrong".
+    std::string canonicalize(std::string_view name,
+                             std::string_view args) const;
+
+    // The parsed config of (name, canonical args), cached: parsed once, then
+    // shared by all threads.  Returns nullptr (and counts nothing) if it
+    // does not parse.
+    std::shared_ptr<const ActionConfig> config(Primitive &p,
+                                               std::string_view args);
+
+    void execute(std::string_view bridge, std::string_view name,
+                 std::string_view args, cxxa_packet *pkts, size_t n,
+                 cxxa_emit_cb *emit, void *aux);
+
+    // Every ovs-appctl command: cxx-action/list and the primitives' own.
+    const std::vector<Command> &commands();
+
+    std::string list() const;
+
+    static constexpr size_t kMaxCachedConfigs = 4096;
+
+  private:
+    std::vector<std::unique_ptr<Primitive>> primitives_;
+    std::unordered_map<std::string, Primitive *> by_name_;
+
+    std::shared_mutex cache_mu_;
+    std::unordered_map<std::string, std::shared_ptr<const ActionConfig>>
+        cache_;
+    std::atomic<uint64_t> cache_overflows_{0};
+    std::atomic<uint64_t> unknown_drops_{0};  // Packets for no primitive.
+
+    std::once_flag commands_once_;
+    std::vector<Command> commands_;
+};
+
+// Defined in primitives.cc: adds every primitive of the library.
+void register_all_primitives(Registry &registry);
+
+}  // namespace cxxa
+
+#endif  // CXXA_BRIDGE_REGISTRY_H

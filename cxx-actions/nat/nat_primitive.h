@@ -1,0 +1,53 @@
+// nat_primitive.h: the "nat" primitive (NAPT in the switch).
+//
+//   nat:out(ext=A.B.C.D[,ports=LO-HI][,filter=eim|adf|apdf])
+//        outbound source NAPT to external address A.B.C.D, source ports
+//        from LO-HI (default 1024-65535), inbound filtering
+//        endpoint-independent (eim, default), address-dependent (adf) or
+//        address-and-port-dependent (apdf)
+//   nat:in(ext=A.B.C.D)
+//        inbound reverse translation of packets to A.B.C.D
+//   nat:forward(proto=tcp|udp,ext=A.B.C.D,port=P,to=W.X.Y.Z[:Q])
+//        inbound port forwarding of ext:P to an inside host (port Q,
+//        default P)
+//
+// Top-level "nat:" is this primitive; conntrack NAT stays ct(nat(...)).
+// A top-level "nat(src=...)" is rejected with a pointer to ct(nat(...)).
+// This issue (#2) defines the grammar; translation is issue #6.  Until
+// then executing it drops the packet, counted as an error.
+#ifndef CXXA_NAT_PRIMITIVE_H
+#define CXXA_NAT_PRIMITIVE_H
+
+#include "bridge/registry.h"
+
+namespace cxxa::nat {
+
+enum class Op { kOut, kIn, kForward };
+enum class Filter { kEndpointIndependent, kAddress, kAddressAndPort };
+
+struct NatConfig : ActionConfig {
+    Op op = Op::kOut;
+    uint32_t ext = 0;
+    uint16_t port_lo = 1024, port_hi = 65535;
+    Filter filter = Filter::kEndpointIndependent;
+    uint8_t proto = 0;      // forward: 6 or 17.
+    uint16_t port = 0;      // forward: external port.
+    uint32_t to = 0;        // forward: inside address.
+    uint16_t to_port = 0;   // forward: inside port.
+};
+
+class NatPrimitive : public Primitive {
+  public:
+    NatPrimitive() : Primitive("nat") {}
+
+    std::string synopsis() const override;
+    std::unique_ptr<const ActionConfig>
+    parse(std::string_view args) const override;
+    std::string format(const ActionConfig &) const override;
+    void execute(const ActionConfig &, std::string_view bridge,
+                 Batch &batch) override;
+};
+
+}  // namespace cxxa::nat
+
+#endif  // CXXA_NAT_PRIMITIVE_H

@@ -1,0 +1,17 @@
+// primitives.cc: the one place where primitives are registered.  To add a
+// primitive, write its folder and add one line here; OVS needs no change.
+#include "amd/amd_primitive.h"
+#include "bridge/registry.h"
+#include "nat/nat_primitive.h"
+#include "paxos/paxos_primitive.h"
+
+namespace cxxa {
+
+void register_all_primitives(Registry &registry)
+{
+    registry.add(std::make_unique<paxos::PaxosPrimitive>());
+    registry.add(std::make_unique<amd::AmdPrimitive>());
+    registry.add(std::make_unique<nat::NatPrimitive>());
+}
+
+}  // namespace cxxa
