@@ -1,1 +1,160 @@
+// Unit tests for the Paxos wire format and paxos:onclient.
 #include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "cxx-actions.h"
+#include "paxos/paxos_wire.h"
+
+using namespace cxxa::paxos;
+
+namespace {
+
+std::vector<uint8_t> client_frame(uint8_t tag, size_t len = 60)
+{
+    std::vector<uint8_t> f(len, tag);
+    f[12] = 0x08;  // IPv4 Ethernet type.
+    f[13] = 0x00;
+    return f;
+}
+
+struct Out {
+    std::vector<std::vector<uint8_t>> frames;
+    size_t passed = 0;
+};
+
+void collect(void *aux, size_t, const void *data, size_t size)
+{
+    auto *o = static_cast<Out *>(aux);
+    if (!data) {
+        o->passed++;
+        return;
+    }
+    auto *p = static_cast<const uint8_t *>(data);
+    o->frames.emplace_back(p, p + size);
+}
+
+Out run(const char *bridge, const char *args,
+        std::vector<std::vector<uint8_t>> frames)
+{
+    std::vector<cxxa_packet> pkts;
+    for (auto &f : frames) {
+        pkts.push_back(cxxa_packet{f.data(), f.size(), 1});
+    }
+    Out o;
+    cxxa_execute(bridge, "paxos", args, pkts.data(), pkts.size(), collect,
+                 &o);
+    return o;
+}
+
+Header header_of(const std::vector<uint8_t> &f)
+{
+    const uint8_t *payload;
+    size_t len;
+    auto h = decode(f.data(), f.size(), &payload, &len);
+    EXPECT_TRUE(h.has_value());
+    return *h;
+}
+
+}  // namespace
+
+TEST(PaxosWire, LayoutMatchesTheDocumentedOffsets)
+{
+    uint8_t v[3] = {1, 2, 3};
+    auto f = encode({MsgType::kAccept, 0x01020304, 0xa0b0c0d0, 0x0102, 0x0304},
+                    v, sizeof v);
+    ASSERT_EQ(f.size(), kPayloadOffset + 3);
+    EXPECT_EQ(f[12], 0x7a);
+    EXPECT_EQ(f[13], 0x01);
+    EXPECT_EQ(f[14], 0x01);  // round at 14 (thesis offset)
+    EXPECT_EQ(f[17], 0x04);
+    EXPECT_EQ(f[18], 0xa0);  // sequence at 18 (thesis offset)
+    EXPECT_EQ(f[21], 0xd0);
+    EXPECT_EQ(f[22], 0x01);  // group at 22
+    EXPECT_EQ(f[24], 0x03);  // sender at 24
+    EXPECT_EQ(f[26], 1);     // payload at 26
+    EXPECT_EQ(f[6], 0x02);   // locally administered source 02:7a:GG:GG:NN:NN
+    EXPECT_EQ(f[7], 0x7a);
+    EXPECT_EQ(f[9], 0x02);
+    EXPECT_EQ(f[11], 0x04);
+}
+
+TEST(PaxosWire, DecodeRoundTripAndRejectsTruncatedOrForeign)
+{
+    uint8_t v[5] = {9, 9, 9, 9, 9};
+    auto f = encode({MsgType::kLearn, 7, 8, 9, 10}, v, sizeof v);
+    const uint8_t *payload;
+    size_t len;
+    auto h = decode(f.data(), f.size(), &payload, &len);
+    ASSERT_TRUE(h);
+    EXPECT_EQ(h->type, MsgType::kLearn);
+    EXPECT_EQ(h->round, 7u);
+    EXPECT_EQ(h->seq, 8u);
+    EXPECT_EQ(h->group, 9u);
+    EXPECT_EQ(h->sender, 10u);
+    EXPECT_EQ(len, 5u);
+    for (size_t n = 0; n < kPayloadOffset; n++) {
+        EXPECT_FALSE(decode(f.data(), n, &payload, &len)) << n;
+    }
+    auto ip = client_frame(0);
+    EXPECT_FALSE(decode(ip.data(), ip.size(), &payload, &len));
+}
+
+TEST(PaxosOnClient, WrapsWholeFrameWithSequence1_2_3)
+{
+    auto o = run("u-seq", "onclient",
+                 {client_frame(1), client_frame(2), client_frame(3)});
+    ASSERT_EQ(o.frames.size(), 3u);
+    EXPECT_EQ(o.passed, 0u);
+    for (uint32_t i = 0; i < 3; i++) {
+        Header h = header_of(o.frames[i]);
+        EXPECT_EQ(h.type, MsgType::kAccept);
+        EXPECT_EQ(h.round, 1u);
+        EXPECT_EQ(h.seq, i + 1);
+        EXPECT_EQ(h.group, 0u);
+        EXPECT_EQ(h.sender, 1u);
+        auto c = client_frame(uint8_t(i + 1));
+        EXPECT_EQ(std::vector<uint8_t>(o.frames[i].begin() + kPayloadOffset,
+                                       o.frames[i].end()),
+                  c);
+    }
+    // The sequence continues across batches.
+    auto o2 = run("u-seq", "onclient", {client_frame(4)});
+    EXPECT_EQ(header_of(o2.frames.at(0)).seq, 4u);
+}
+
+TEST(PaxosOnClient, SequencesArePerBridgeAndPerGroup)
+{
+    run("u-a", "onclient", {client_frame(1), client_frame(1)});
+    auto a = run("u-a", "onclient", {client_frame(1)});
+    auto b = run("u-b", "onclient", {client_frame(1)});
+    auto g = run("u-a", "onclient(group=4,node=2)", {client_frame(1)});
+    EXPECT_EQ(header_of(a.frames.at(0)).seq, 3u);
+    EXPECT_EQ(header_of(b.frames.at(0)).seq, 1u);
+    Header hg = header_of(g.frames.at(0));
+    EXPECT_EQ(hg.seq, 1u);
+    EXPECT_EQ(hg.group, 4u);
+    EXPECT_EQ(hg.sender, 2u);
+}
+
+TEST(PaxosOnClient, UnwrapsClientFramesFromSlaves)
+{
+    auto inner = client_frame(7, 40);
+    auto client = encode({MsgType::kClient, 0, 0, 0, 3}, inner.data(),
+                         inner.size());
+    auto o = run("u-client", "onclient", {client});
+    ASSERT_EQ(o.frames.size(), 1u);
+    EXPECT_EQ(std::vector<uint8_t>(o.frames[0].begin() + kPayloadOffset,
+                                   o.frames[0].end()),
+              inner);
+}
+
+TEST(PaxosOnClient, TruncatedFramesAreDroppedNotSequenced)
+{
+    std::vector<uint8_t> runt(10, 0);
+    auto client_runt = encode({MsgType::kClient, 0, 0, 0, 3}, nullptr, 0);
+    auto o = run("u-runt", "onclient", {runt, client_runt, client_frame(1)});
+    ASSERT_EQ(o.frames.size(), 1u);
+    EXPECT_EQ(header_of(o.frames[0]).seq, 1u);
+}
