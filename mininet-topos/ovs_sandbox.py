@@ -1,0 +1,40 @@
+"""Run Mininet against the patched Open vSwitch of this repository.
+
+Starts build/ovs's ovsdb-server and ovs-vswitchd in a private run directory
+(scripts/sandbox) and points Mininet's ovs-vsctl/ovs-ofctl at them through
+PATH and OVS_RUNDIR.  Switches use the userspace datapath (there is no OVS
+kernel module here): OVSSwitch(datapath='user').
+"""
+import os
+import subprocess
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def start(sandbox_dir=None):
+    """Starts the sandbox and exports its environment into this process."""
+    env = dict(os.environ)
+    if sandbox_dir:
+        env['SANDBOX_DIR'] = sandbox_dir
+    out = subprocess.run([os.path.join(TOP, 'scripts', 'sandbox'), 'start'],
+                         env=env, check=True, capture_output=True, text=True)
+    for line in out.stdout.splitlines():
+        if not line.startswith('export '):
+            continue
+        for assignment in line[len('export '):].split():
+            key, value = assignment.split('=', 1)
+            os.environ[key] = value.replace('$PATH', os.environ['PATH'])
+    if sandbox_dir:
+        os.environ['SANDBOX_DIR'] = sandbox_dir
+
+
+def stop():
+    subprocess.run([os.path.join(TOP, 'scripts', 'sandbox'), 'stop'],
+                   check=False, capture_output=True)
+
+
+def disable_offload(host):
+    """The userspace datapath does not fill in checksums that a veth left
+    to offload: turn TX checksum offload off on every host interface."""
+    for intf in host.intfList():
+        host.cmd('ethtool -K %s tx off rx off >/dev/null 2>&1' % intf.name)
