@@ -17,6 +17,7 @@ import ovs_sandbox  # noqa: E402
 
 
 def main():
+    demo = '--demo' in sys.argv
     ovs_sandbox.start(os.path.join(TOP, 'build', 'sandbox-mininet'))
     from mininet.clean import cleanup
     from mininet.log import setLogLevel
@@ -45,6 +46,8 @@ def main():
                 failures.append('%s: %s' % (cmd, out.strip()))
 
         flows = s1.cmd(of + '--no-stats --no-names dump-flows s1')
+        if demo:
+            print('flows on s1:\n' + flows.strip())
         if 'actions=paxos:onclient,output:2' not in flows:
             failures.append('dump-flows s1 lacks the paxos flow:\n' + flows)
 
@@ -65,6 +68,9 @@ def main():
         time.sleep(0.5)
         captured = open('/tmp/smoke-tcpdump.txt').read()
         accepts = re.findall(r'ethertype Unknown \(0x7a01\)', captured)
+        if demo:
+            print('h2 captured (tcpdump):\n' + captured.strip())
+            print('datapath flows:\n' + s1.cmd('ovs-appctl dpctl/dump-flows').strip())
         print('ACCEPT frames seen by h2: %d' % len(accepts))
         if len(accepts) < 3:
             failures.append('expected 3 ACCEPT frames at h2, got:\n' + captured)
