@@ -1,13 +1,21 @@
 // registry.cc: the primitive registry and the batch a handler works on.
 #include "registry.h"
 
+#include <array>
 #include <sstream>
 
 namespace cxxa {
 
 Batch::Batch(cxxa_packet *pkts, size_t n, cxxa_emit_cb *emit, void *aux)
-    : pkts_(pkts), n_(n), emit_(emit), aux_(aux), fate_(n, Fate::kNone)
+    : pkts_(pkts), n_(n), emit_(emit), aux_(aux)
 {
+    if (n <= std::size(inline_fate_)) {
+        fate_ = inline_fate_;
+    } else {
+        heap_fate_.resize(n);
+        fate_ = heap_fate_.data();
+    }
+    std::fill(fate_, fate_ + n, Fate::kNone);
 }
 
 void Batch::pass(size_t i)
@@ -46,11 +54,57 @@ void Batch::drop(size_t i)
 uint64_t Batch::n_dropped() const
 {
     // Packets the handler gave no fate and did not replace count as drops.
-    uint64_t undecided = 0;
-    for (Fate f : fate_) {
-        undecided += f == Fate::kNone;
-    }
+    uint64_t undecided = std::count(fate_, fate_ + n_, Fate::kNone);
     return n_dropped_ + undecided;
+}
+
+// What one datapath action resolves to.  Each thread keeps the last few,
+// so that a batch finds its primitive, parsed arguments and counters
+// without a lock or an allocation; only a miss takes the shared locks.
+// Everything pointed to lives as long as the registry (primitives and
+// per-bridge counters are never freed; 'cfg' holds its config).
+struct Registry::Resolved {
+    uint64_t registry = 0;
+    std::string bridge, name, args;
+    Primitive *primitive = nullptr;
+    std::shared_ptr<const ActionConfig> cfg;  // nullptr: does not parse.
+    Counters *counters = nullptr;
+};
+
+namespace {
+
+std::atomic<uint64_t> next_registry_id{1};
+
+}  // namespace
+
+Registry::Registry() : id_(next_registry_id++) {}
+
+Registry::Resolved &Registry::resolve(std::string_view bridge,
+                                      std::string_view name,
+                                      std::string_view args)
+{
+    static thread_local std::array<Resolved, 8> cache;
+    static thread_local size_t next;
+
+    for (auto &r : cache) {
+        if (r.registry == id_ && r.bridge == bridge && r.name == name &&
+            r.args == args) {
+            return r;
+        }
+    }
+    Resolved &r = cache[next++ % cache.size()];
+    r.registry = 0;  // Invalid until filled in.
+    r.primitive = find(name);
+    if (!r.primitive) {
+        return r;
+    }
+    r.cfg = config(*r.primitive, args);
+    r.counters = &r.primitive->counters(bridge);
+    r.bridge = bridge;
+    r.name = name;
+    r.args = args;
+    r.registry = id_;
+    return r;
 }
 
 Registry &Registry::instance()
@@ -127,23 +181,22 @@ void Registry::execute(std::string_view bridge, std::string_view name,
                        std::string_view args, cxxa_packet *pkts, size_t n,
                        cxxa_emit_cb *emit, void *aux)
 {
-    Batch batch(pkts, n, emit, aux);
-    Primitive *p = find(name);
-    if (!p) {
+    Resolved &r = resolve(bridge, name, args);
+    if (!r.primitive) {
         unknown_drops_ += n;  // The caller frees them.
         return;
     }
 
-    Counters &c = p->counters(bridge);
+    Counters &c = *r.counters;
     c.in += n;
-    auto cfg = config(*p, args);
-    if (!cfg) {
+    if (!r.cfg) {
         c.errors += n;
         c.dropped += n;
         return;
     }
+    Batch batch(pkts, n, emit, aux);
     try {
-        p->execute(*cfg, bridge, batch);
+        r.primitive->execute(*r.cfg, bridge, batch);
     } catch (const std::exception &) {
         c.errors++;
     }

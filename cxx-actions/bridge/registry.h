@@ -99,7 +99,11 @@ class Batch {
     size_t n_;
     cxxa_emit_cb *emit_;
     void *aux_;
-    std::vector<Fate> fate_;
+    // Fate of each packet: inline for a datapath batch (at most 32
+    // packets), so the per-batch path does not allocate.
+    Fate inline_fate_[32];
+    std::vector<Fate> heap_fate_;
+    Fate *fate_;
     uint64_t n_out_ = 0;
     uint64_t n_consumed_ = 0;
     uint64_t n_dropped_ = 0;
@@ -197,6 +201,8 @@ class Primitive {
 
 class Registry {
   public:
+    Registry();
+
     // The registry of this process, holding every primitive listed in
     // primitives.cc.
     static Registry &instance();
@@ -230,6 +236,11 @@ class Registry {
     static constexpr size_t kMaxCachedConfigs = 4096;
 
   private:
+    struct Resolved;
+    Resolved &resolve(std::string_view bridge, std::string_view name,
+                      std::string_view args);
+
+    const uint64_t id_;  // Tells registries apart in per-thread caches.
     std::vector<std::unique_ptr<Primitive>> primitives_;
     std::unordered_map<std::string, Primitive *> by_name_;
 

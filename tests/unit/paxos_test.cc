@@ -158,3 +158,17 @@ TEST(PaxosOnClient, TruncatedFramesAreDroppedNotSequenced)
     ASSERT_EQ(o.frames.size(), 1u);
     EXPECT_EQ(header_of(o.frames[0]).seq, 1u);
 }
+
+TEST(PaxosOnClient, BatchesLargerThanADatapathBatchKeepOrder)
+{
+    std::vector<std::vector<uint8_t>> frames;
+    for (int i = 0; i < 40; i++) {
+        frames.push_back(client_frame(uint8_t(i)));
+    }
+    auto o = run("u-large", "onclient", frames);
+    ASSERT_EQ(o.frames.size(), 40u);
+    for (uint32_t i = 0; i < 40; i++) {
+        EXPECT_EQ(header_of(o.frames[i]).seq, i + 1);
+        EXPECT_EQ(o.frames[i][kPayloadOffset], uint8_t(i));
+    }
+}
