@@ -11,8 +11,9 @@
 //        inbound port forwarding of ext:P to an inside host (port Q,
 //        default P)
 //
-// Top-level "nat:" is this primitive; conntrack NAT stays ct(nat(...)).
-// A top-level "nat(src=...)" is rejected with a pointer to ct(nat(...)).
+// Top-level "nat:" (with the colon) is this primitive; "nat(...)" stays
+// upstream's conntrack NAT, valid only inside ct(...).  "nat:src=..." is
+// rejected with a pointer to ct(nat(...)).
 // This issue (#2) defines the grammar; translation is issue #6.  Until
 // then executing it drops the packet, counted as an error.
 #ifndef CXXA_NAT_PRIMITIVE_H
