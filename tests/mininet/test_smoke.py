@@ -19,7 +19,6 @@ import ovs_sandbox  # noqa: E402
 def main():
     demo = '--demo' in sys.argv
     ovs_sandbox.start(os.path.join(TOP, 'build', 'sandbox-mininet'))
-    from mininet.clean import cleanup
     from mininet.log import setLogLevel
     from mininet.net import Mininet
     from mininet.node import OVSSwitch
@@ -57,8 +56,9 @@ def main():
             failures.append('ping loss %s%%' % loss)
 
         # Capture on h2 what the paxos flow emits.
+        capture = os.path.join(TOP, 'build', 'smoke-tcpdump.txt')
         h2.cmd('tcpdump -i h2-eth0 -n -e -U -c 3 ether proto 0x7a01 '
-               '> /tmp/smoke-tcpdump.txt 2>/dev/null &')
+               '> %s 2>/dev/null &' % capture)
         time.sleep(1)
         for i in range(3):
             h1.cmd("python3 -c \"import socket;s=socket.socket(socket.AF_INET,"
@@ -66,7 +66,7 @@ def main():
         time.sleep(2)
         h2.cmd('kill %tcpdump 2>/dev/null')
         time.sleep(0.5)
-        captured = open('/tmp/smoke-tcpdump.txt').read()
+        captured = open(capture).read()
         accepts = re.findall(r'ethertype Unknown \(0x7a01\)', captured)
         if demo:
             print('h2 captured (tcpdump):\n' + captured.strip())
@@ -79,8 +79,9 @@ def main():
         if not re.search(r'bridge s1: in=\d+ out=\d+', counters):
             failures.append('no paxos counters for s1:\n' + counters)
     finally:
+        # Not mininet.clean.cleanup(): it also deletes /tmp/*.log and
+        # /tmp/*.out of whoever runs the test.
         net.stop()
-        cleanup()
         ovs_sandbox.stop()
 
     if failures:
