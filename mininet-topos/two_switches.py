@@ -3,7 +3,6 @@
 Port numbers: on s1, h1 is port 1 and s2 is port 2; on s2, s1 is port 1
 and h2 is port 2.  Flows are installed by the caller (tests/mininet).
 """
-from mininet.node import OVSSwitch
 from mininet.topo import Topo
 
 
@@ -18,11 +17,6 @@ class TwoSwitches(Topo):
         self.addLink(h1, s1, port2=1)
         self.addLink(s1, s2, port1=2, port2=1)
         self.addLink(s2, h2, port1=2)
-
-
-def user_switch(name, **kwargs):
-    kwargs.setdefault('datapath', 'user')
-    return OVSSwitch(name, **kwargs)
 
 
 topos = {'two_switches': TwoSwitches}
