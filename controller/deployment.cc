@@ -160,7 +160,8 @@ parse_switch(Checker &c, const json &j, const std::string &path,
              SwitchSpec &s)
 {
     c.only_keys(j, path, {"name", "dpid", "connect", "mode", "openflow",
-                          "probe_interval", "max_backoff", "idle_timeout",
+                          "probe_interval", "max_backoff", "audit_interval",
+                          "idle_timeout",
                           "mac_table_size", "ports", "flows"});
     if (!j.contains("name") || !j["name"].is_string()
         || !valid_name(j["name"].get<std::string>())) {
@@ -241,6 +242,9 @@ parse_switch(Checker &c, const json &j, const std::string &path,
     }
     if (c.get_int(j, path, "max_backoff", 1, 3600, x)) {
         s.max_backoff = (int) x;
+    }
+    if (c.get_int(j, path, "audit_interval", 0, 86400, x)) {
+        s.audit_interval = (int) x;
     }
     if (c.get_int(j, path, "idle_timeout", 0, 65535, x)) {
         s.idle_timeout = (int) x;

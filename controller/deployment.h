@@ -41,6 +41,7 @@ struct SwitchSpec {
     uint32_t versions = kOf10 | kOf13;   // 1.3 preferred, 1.0 accepted.
     int probe_interval = 5;         // Seconds; echo keepalive.
     int max_backoff = 4;            // Seconds between reconnect attempts.
+    int audit_interval = 60;        // Seconds between re-reconciles; 0 off.
     int idle_timeout = 60;          // Learned flows (learning mode).
     size_t mac_table_size = 4096;   // Learning modes: bound, oldest evicted.
     std::map<std::string, uint32_t> ports;   // Port name -> OpenFlow port.

@@ -18,6 +18,7 @@
 #include "openvswitch/ofp-switch.h"
 #include "openvswitch/ofp-util.h"
 #include "openvswitch/ofpbuf.h"
+#include "openvswitch/poll-loop.h"
 #include "openvswitch/rconn.h"
 #include "openvswitch/vconn.h"
 #include "openvswitch/vlog.h"
@@ -26,6 +27,7 @@
 #include "util.h"   // Before the block: it has C++ parts.
 extern "C" {
 #include "socket-util.h"
+#include "timeval.h"
 }
 
 VLOG_DEFINE_THIS_MODULE(switch_conn);
@@ -205,6 +207,11 @@ SwitchConn::run()
         seqno_ = seqno;
         on_connect();
     }
+    if (state_ == State::kInSync && spec_ && spec_->audit_interval
+        && !retiring_ && time_msec() >= next_audit_) {
+        n_audits_++;
+        start_sync();
+    }
     for (int i = 0; i < kMessagesPerRun; i++) {
         ofpbuf *msg = rconn_recv(rconn_);
         if (!msg) {
@@ -221,6 +228,9 @@ SwitchConn::wait()
 {
     rconn_run_wait(rconn_);
     rconn_recv_wait(rconn_);
+    if (state_ == State::kInSync && spec_ && spec_->audit_interval) {
+        poll_timer_wait_until(next_audit_);
+    }
 }
 
 void
@@ -287,6 +297,12 @@ SwitchConn::handle(ofpbuf *msg)
                 std::chrono::steady_clock::now() - sync_start_).count();
             state_ = State::kInSync;
             n_syncs_++;
+            if (spec_) {
+                next_audit_ = time_msec() + spec_->audit_interval * 1000LL;
+            }
+            if (last_sync_.added || last_sync_.removed) {
+                n_repairs_++;
+            }
             VLOG_INFO("%s: in sync in %.3f s: %zu added, %zu removed, %zu "
                       "kept, %zu errors", name().c_str(), last_sync_.seconds,
                       last_sync_.added, last_sync_.removed, last_sync_.kept,
@@ -664,6 +680,7 @@ SwitchConn::to_json() const
     };
     j["counters"] = {
         {"connects", n_connects_}, {"syncs", n_syncs_},
+        {"audits", n_audits_}, {"syncs_with_changes", n_repairs_},
         {"flow_mods", n_flow_mods_}, {"packet_in", n_packet_in_},
         {"packet_in_bad", n_bad_packet_in_}, {"packet_out", n_packet_out_},
         {"dropped", n_packet_out_dropped_},

@@ -110,6 +110,7 @@ private:
     bool resync_ = false;             // Re-reconcile after this one ends.
     bool retiring_ = false, retire_done_ = false;
     std::chrono::steady_clock::time_point sync_start_;
+    long long int next_audit_ = 0;    // time_msec() of the next audit.
     std::vector<Installed> installed_;
     std::deque<ofpbuf *> txq_;        // Flow mods not yet given to rconn.
     std::vector<FlowKey> desired_keys_;
@@ -120,6 +121,7 @@ private:
 
     // Counters.
     uint64_t n_connects_ = 0, n_syncs_ = 0, n_flow_mods_ = 0;
+    uint64_t n_audits_ = 0, n_repairs_ = 0;
     uint64_t n_packet_in_ = 0, n_packet_out_ = 0, n_packet_out_dropped_ = 0;
     uint64_t n_learned_flows_ = 0, n_mac_evictions_ = 0, n_errors_ = 0;
     uint64_t n_bad_packet_in_ = 0;
