@@ -103,9 +103,10 @@ def run_mode(mode, failures):
                 failures.append('learning: expected learned flows on s1')
             hits = re.search(r'n_packets=(\d+),.*dl_dst=00:00:00:00:00:02',
                              flows)
-            if not hits or int(hits.group(1)) < 20:
+            if not hits or int(hits.group(1)) < 18:
+                # (The ping that installs it, if any, is a packet-out.)
                 failures.append('learning: the learned flow to h2 did not '
-                                'forward the 20 pings')
+                                'forward the pings')
             if pin >= 20:    # Background frames only, not one per ping.
                 failures.append('learning: %d packet-ins after learning' % pin)
         else:
