@@ -484,6 +484,20 @@ class ControllerTest(unittest.TestCase):
         good.wait_in_sync(['br1'])
         self.assertEqual(len(owned('br1')), 1)
         good.stop()
+        # Passive: the switch connects to our pssl: listener.
+        add_bridges(['br2'])
+        sh('ovs-vsctl set bridge br2 other-config:datapath-id=00000000000000b2')
+        dp = {'switches': [{'name': 'br2', 'dpid': 'b2',
+                            'flows': ['priority=2,actions=drop']}]}
+        passive = self.controller(dp, listen=['pssl:16672:127.0.0.1'], extra=[
+            '--private-key=%s/ctl-privkey.pem' % WORK,
+            '--certificate=%s/ctl-cert.pem' % WORK,
+            '--ca-cert=%s/switchca/cacert.pem' % pki])
+        sh('ovs-vsctl set-controller br2 ssl:127.0.0.1:16672')
+        passive.wait_in_sync(['br2'])
+        self.assertEqual(len(owned('br2')), 1)
+        self.assertEqual(passive.switch('br2')['target'][:4], 'ssl:')
+        passive.stop()
         sh('ovs-ofctl del-flows br1')
         bad = self.controller(d, extra=[
             '--private-key=%s/bad-privkey.pem' % WORK,
