@@ -164,23 +164,45 @@ flow_stats_key(const ofputil_flow_stats &fs)
     return key;
 }
 
+namespace {
+
 ofpbuf *
-encode_delete_strict(const ofputil_flow_stats &fs, uint32_t protocol)
+encode_delete(uint16_t command, uint8_t table_id, int priority,
+              const struct match *match, uint64_t cookie, uint64_t mask,
+              uint32_t protocol)
 {
     ofputil_flow_mod fm{};
-    minimatch_init(&fm.match, &fs.match);
-    fm.priority = fs.priority;
-    fm.cookie = fs.cookie;
-    fm.cookie_mask = OVS_BE64_MAX;
+    minimatch_init(&fm.match, match);
+    fm.priority = priority;
+    fm.cookie = htonll(cookie);
+    fm.cookie_mask = htonll(mask);
     fm.new_cookie = OVS_BE64_MAX;
-    fm.table_id = fs.table_id;
-    fm.command = OFPFC_DELETE_STRICT;
+    fm.table_id = table_id;
+    fm.command = command;
     fm.buffer_id = UINT32_MAX;
     fm.out_port = OFPP_ANY;
     fm.out_group = OFPG_ANY;
     ofpbuf *msg = ofputil_encode_flow_mod(&fm, (enum ofputil_protocol) protocol);
     minimatch_destroy(&fm.match);
     return msg;
+}
+
+}  // namespace
+
+ofpbuf *
+encode_delete_strict(const ofputil_flow_stats &fs, uint32_t protocol)
+{
+    return encode_delete(OFPFC_DELETE_STRICT, fs.table_id, fs.priority,
+                         &fs.match, ntohll(fs.cookie), UINT64_MAX, protocol);
+}
+
+ofpbuf *
+encode_delete_owned(uint32_t protocol)
+{
+    struct match match;
+    match_init_catchall(&match);
+    return encode_delete(OFPFC_DELETE, 0xff, 0, &match, kOwnerCookie,
+                         kOwnerCookieMask, protocol);
 }
 
 }  // namespace cxxa::controller

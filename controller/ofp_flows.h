@@ -57,4 +57,7 @@ FlowKey flow_stats_key(const ofputil_flow_stats &);
 // match, and an owned cookie).
 ofpbuf *encode_delete_strict(const ofputil_flow_stats &, uint32_t protocol);
 
+// DELETE of every flow the controller owns, in all tables.
+ofpbuf *encode_delete_owned(uint32_t protocol);
+
 }  // namespace cxxa::controller

@@ -478,6 +478,13 @@ SwitchConn::finish_dump()
     flows_owned_ = installed_.size() - plan.remove.size() + plan.add.size();
     installed_.clear();
 
+    queue_barrier();
+}
+
+/* A barrier after the queued flow mods; its reply ends the sync. */
+void
+SwitchConn::queue_barrier()
+{
     ofpbuf *barrier = ofputil_encode_barrier_request(
         (enum ofp_version) version_);
     barrier_xid_ = new_xid();
@@ -496,28 +503,8 @@ SwitchConn::retire()
         retire_done_ = true;
         return;
     }
-    ofputil_flow_mod fm;
-    memset(&fm, 0, sizeof fm);
-    struct match match;
-    match_init_catchall(&match);
-    minimatch_init(&fm.match, &match);
-    fm.cookie = htonll(kOwnerCookie);
-    fm.cookie_mask = htonll(kOwnerCookieMask);
-    fm.new_cookie = OVS_BE64_MAX;
-    fm.table_id = 0xff;
-    fm.command = OFPFC_DELETE;
-    fm.buffer_id = UINT32_MAX;
-    fm.out_port = OFPP_ANY;
-    fm.out_group = OFPG_ANY;
-    queue(ofputil_encode_flow_mod(&fm, (enum ofputil_protocol) protocol_));
-    minimatch_destroy(&fm.match);
-    ofpbuf *barrier = ofputil_encode_barrier_request(
-        (enum ofp_version) version_);
-    barrier_xid_ = new_xid();
-    set_xid(barrier, barrier_xid_);
-    queue(barrier);
-    state_ = State::kSyncing;
-    flush_queue();
+    queue(encode_delete_owned(protocol_));
+    queue_barrier();
 }
 
 void

@@ -89,6 +89,7 @@ private:
     void send_now(ofpbuf *);
     void queue(ofpbuf *);
     void flush_queue();
+    void queue_barrier();
     uint32_t new_xid();
     void record_error(const std::string &);
     uint32_t learn_and_lookup(uint64_t src, uint64_t dst, uint32_t in_port);
