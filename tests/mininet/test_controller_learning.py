@@ -103,12 +103,15 @@ def run_mode(mode, failures):
                 failures.append('learning: expected learned flows on s1')
             hits = re.search(r'n_packets=(\d+),.*dl_dst=00:00:00:00:00:02',
                              flows)
-            if not hits or int(hits.group(1)) < 18:
-                # (The ping that installs it, if any, is a packet-out.)
-                failures.append('learning: the learned flow to h2 did not '
-                                'forward the pings')
-            if pin >= 20:    # Background frames only, not one per ping.
-                failures.append('learning: %d packet-ins after learning' % pin)
+            if not hits or int(hits.group(1)) == 0:
+                failures.append('learning: the learned flow to h2 forwarded '
+                                'nothing')
+            # 20 requests and 20 replies cross two switches: 80 packet-ins
+            # without flows (the other mode); with them, only what came
+            # before a flow was in place (an add resets its counters, so
+            # n_packets above is a lower bound).
+            if pin >= 20:
+                failures.append('learning: %d packet-ins for 20 pings' % pin)
         else:
             if learned:
                 failures.append('learning-no-flows: found learned flows')
