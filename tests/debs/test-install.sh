@@ -135,6 +135,8 @@ if dpkg-query -W cxxa-controller > /dev/null 2>&1; then
     done
     dpkg-query -W -f='${Conffiles}\n' cxxa-controller | grep -q /etc/cxxa-controller/deployment.json \
         || fail "deployment.json is not a conffile"
+    systemd-analyze verify "$unit" || fail "systemd-analyze verify $unit"
+    ok "systemd-analyze verify $unit"
     # ExecStart with its continuation lines, in the unit's environment.
     exec_start=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$unit" | sed 's/^ExecStart=//; s/\\$//' | tr '\n' ' ')
     mkdir -p /run/cxxa-controller /var/log/cxxa-controller
