@@ -1,0 +1,379 @@
+#include <config.h>
+
+#include "controller.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+#include "ofp_flows.h"
+
+#include "openvswitch/ofp-errors.h"
+#include "openvswitch/vconn.h"
+#include "openvswitch/vlog.h"
+#include "util.h"   // Before the block: it has C++ parts.
+extern "C" {
+#include "socket-util.h"
+}
+
+VLOG_DEFINE_THIS_MODULE(controller);
+
+namespace cxxa::controller {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t kMaxPassive = 1024;     // Accepted connections at once.
+constexpr size_t kMaxFileSize = 16 << 20;
+
+bool
+read_file(const std::string &path, std::string &text, std::string &error)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        error = path + ": cannot open: " + strerror(errno);
+        return false;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+    if (text.size() > kMaxFileSize) {
+        error = path + ": larger than 16 MiB";
+        return false;
+    }
+    return true;
+}
+
+// Writes 'text' to 'path' atomically: a temporary file in the same
+// directory, fsync'd, renamed over it.
+bool
+write_file(const std::string &path, const std::string &text,
+           std::string &error)
+{
+    std::string tmp = path + ".tmp";
+    FILE *f = fopen(tmp.c_str(), "w");
+    if (!f) {
+        error = tmp + ": " + strerror(errno);
+        return false;
+    }
+    bool ok = fwrite(text.data(), 1, text.size(), f) == text.size()
+              && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    int saved = errno;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp.c_str(), path.c_str())) {
+        error = path + ": " + strerror(ok ? errno : saved);
+        unlink(tmp.c_str());
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+Controller::Controller(std::string deployment_file, uint32_t passive_versions)
+    : file_(std::move(deployment_file)), passive_versions_(passive_versions),
+      started_(std::chrono::steady_clock::now())
+{
+    latch_init(&wake_);
+    latch_init(&reload_);
+}
+
+Controller::~Controller()
+{
+    for (pvconn *p : listeners_) {
+        pvconn_close(p);
+    }
+    latch_destroy(&wake_);
+    latch_destroy(&reload_);
+}
+
+int
+Controller::listen(const std::string &target)
+{
+    pvconn *p;
+    int error = pvconn_open(target.c_str(), passive_versions_, DSCP_DEFAULT,
+                            &p);
+    if (!error) {
+        listeners_.push_back(p);
+    }
+    return error;
+}
+
+bool
+Controller::reload(std::vector<std::string> &errors)
+{
+    std::string text, error;
+    if (!read_file(file_, text, error)) {
+        errors.push_back(error);
+        n_reload_failures_++;
+        return false;
+    }
+    auto d = parse_deployment_text(text, check_flow_text, errors);
+    if (!d) {
+        n_reload_failures_++;
+        for (const std::string &e : errors) {
+            VLOG_ERR("%s: %s", file_.c_str(), e.c_str());
+        }
+        VLOG_ERR("%s: rejected; generation %" PRIu64 " stays in place",
+                 file_.c_str(), generation_);
+        return false;
+    }
+    n_reloads_++;
+    apply(std::move(*d));
+    return true;
+}
+
+bool
+Controller::replace(const std::string &text, std::vector<std::string> &errors,
+                    int &http_status)
+{
+    auto d = parse_deployment_text(text, check_flow_text, errors);
+    if (!d) {
+        http_status = 400;
+        return false;
+    }
+    std::string error;
+    if (!write_file(file_, d->source.dump(2) + "\n", error)) {
+        errors.push_back("cannot save the deployment, nothing changed: "
+                         + error);
+        http_status = 500;
+        return false;
+    }
+    n_reloads_++;
+    apply(std::move(*d));
+    http_status = 200;
+    return true;
+}
+
+std::optional<SwitchSpec>
+Controller::passive_spec(uint64_t dpid) const
+{
+    const SwitchSpec *s = deployment_.find_switch_by_dpid(dpid);
+    if (s && s->connect.empty()) {
+        return *s;
+    }
+    return std::nullopt;
+}
+
+void
+Controller::apply(Deployment &&d)
+{
+    deployment_ = std::move(d);
+    generation_++;
+    VLOG_INFO("deployment generation %" PRIu64 ": %zu switches",
+              generation_, deployment_.switches.size());
+
+    /* Active connections: keep those whose target and versions are
+     * unchanged, retire the rest (their owned flows are deleted). */
+    std::map<std::string, std::unique_ptr<SwitchConn>> active;
+    for (const SwitchSpec &s : deployment_.switches) {
+        if (s.connect.empty()) {
+            continue;
+        }
+        auto it = active_.find(s.name);
+        if (it != active_.end() && it->second->spec()
+            && it->second->spec()->connect == s.connect
+            && it->second->spec()->versions == s.versions) {
+            it->second->set_spec(s);
+            active[s.name] = std::move(it->second);
+            active_.erase(it);
+        } else {
+            active[s.name] = std::make_unique<SwitchConn>(s);
+        }
+    }
+    for (auto &[name, conn] : active_) {
+        VLOG_INFO("%s: removed from the deployment; deleting its flows",
+                  name.c_str());
+        conn->retire();
+        retiring_.push_back(std::move(conn));
+    }
+    active_ = std::move(active);
+
+    for (auto &conn : passive_) {
+        if (!conn->dpid()) {
+            continue;
+        }
+        auto spec = passive_spec(*conn->dpid());
+        if (!spec && conn->spec()) {
+            conn->retire();
+        } else {
+            conn->set_spec(spec);
+        }
+    }
+}
+
+void
+Controller::post(std::function<void()> job)
+{
+    {
+        std::lock_guard<std::mutex> lock(jobs_mutex_);
+        jobs_.push_back(std::move(job));
+    }
+    latch_set(&wake_);
+}
+
+void
+Controller::request_reload()
+{
+    latch_set(&reload_);
+}
+
+void
+Controller::run()
+{
+    if (latch_poll(&reload_)) {
+        std::vector<std::string> errors;
+        VLOG_INFO("reloading %s", file_.c_str());
+        reload(errors);
+    }
+    latch_poll(&wake_);
+    std::deque<std::function<void()>> jobs;
+    {
+        std::lock_guard<std::mutex> lock(jobs_mutex_);
+        jobs.swap(jobs_);
+    }
+    for (auto &job : jobs) {
+        job();
+    }
+
+    for (pvconn *p : listeners_) {
+        for (;;) {
+            vconn *v;
+            if (pvconn_accept(p, &v)) {
+                break;
+            }
+            if (passive_.size() >= kMaxPassive) {
+                n_passive_refused_++;
+                VLOG_WARN("refusing %s: %zu switch connections already",
+                          vconn_get_name(v), passive_.size());
+                vconn_close(v);
+                continue;
+            }
+            passive_.push_back(std::make_unique<SwitchConn>(
+                v, passive_versions_));
+        }
+    }
+
+    for (auto &[name, conn] : active_) {
+        conn->run();
+    }
+    for (auto &conn : passive_) {
+        conn->run();
+        if (conn->awaiting_spec()) {
+            conn->set_spec(passive_spec(*conn->dpid()));
+        }
+    }
+    std::erase_if(passive_, [](const auto &c) { return !c->alive(); });
+    for (auto &conn : retiring_) {
+        conn->run();
+    }
+    std::erase_if(retiring_, [](const auto &c) { return c->retired(); });
+}
+
+void
+Controller::wait()
+{
+    latch_wait(&wake_);
+    latch_wait(&reload_);
+    for (pvconn *p : listeners_) {
+        pvconn_wait(p);
+    }
+    for (auto &[name, conn] : active_) {
+        conn->wait();
+    }
+    for (auto &conn : passive_) {
+        conn->wait();
+    }
+    for (auto &conn : retiring_) {
+        conn->wait();
+    }
+}
+
+json
+Controller::health() const
+{
+    size_t connected = 0, in_sync = 0;
+    auto count = [&](const SwitchConn &c) {
+        connected += c.connected() && c.spec();
+        in_sync += c.in_sync() && c.spec();
+    };
+    for (const auto &[name, conn] : active_) {
+        count(*conn);
+    }
+    for (const auto &conn : passive_) {
+        count(*conn);
+    }
+    return {
+        {"status", "ok"},
+        {"uptime_seconds", std::chrono::duration<double>(
+            std::chrono::steady_clock::now() - started_).count()},
+        {"deployment_generation", generation_},
+        {"switches_configured", deployment_.switches.size()},
+        {"switches_connected", connected},
+        {"switches_in_sync", in_sync},
+        {"reloads", n_reloads_},
+        {"reload_failures", n_reload_failures_},
+        {"passive_refused", n_passive_refused_},
+    };
+}
+
+json
+Controller::switches() const
+{
+    json list = json::array();
+    for (const auto &[name, conn] : active_) {
+        list.push_back(conn->to_json());
+    }
+    for (const auto &conn : passive_) {
+        list.push_back(conn->to_json());
+    }
+    /* Passive switches that have not connected yet. */
+    for (const SwitchSpec &s : deployment_.switches) {
+        if (!s.connect.empty()) {
+            continue;
+        }
+        bool seen = false;
+        for (const auto &conn : passive_) {
+            seen = seen || (conn->spec() && conn->spec()->name == s.name);
+        }
+        if (!seen) {
+            list.push_back({
+                {"name", s.name}, {"dpid", format_dpid(*s.dpid)},
+                {"connection", "passive"}, {"connected", false},
+                {"state", "waiting for the switch"},
+                {"mode", switch_mode_name(s.mode)}, {"in_sync", false},
+                {"openflow_version", nullptr},
+            });
+        }
+    }
+    return list;
+}
+
+std::string
+Controller::status_text() const
+{
+    std::ostringstream out;
+    json h = health();
+    out << "deployment: " << file_ << " (generation " << generation_
+        << ")\n";
+    out << "switches: " << h["switches_configured"] << " configured, "
+        << h["switches_connected"] << " connected, "
+        << h["switches_in_sync"] << " in sync\n";
+    for (const json &s : switches()) {
+        out << "  " << s["name"].get<std::string>() << ": "
+            << s["state"].get<std::string>();
+        if (s["openflow_version"].is_string()) {
+            out << ", " << s["openflow_version"].get<std::string>();
+        }
+        if (s.contains("flows_owned")) {
+            out << ", " << s["flows_owned"] << " flows owned";
+        }
+        out << ", mode " << s["mode"].get<std::string>() << "\n";
+    }
+    return out.str();
+}
+
+}  // namespace cxxa::controller

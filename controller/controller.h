@@ -1,0 +1,85 @@
+// The controller: the deployment, the switch connections that realise it,
+// and a job queue through which other threads (REST) act on them.  All of
+// it runs in the OVS poll loop of the main thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "deployment.h"
+#include "switch_conn.h"
+
+#include "util.h"   // Before the block: it has C++ parts.
+extern "C" {
+#include "latch.h"
+}
+
+struct pvconn;
+
+namespace cxxa::controller {
+
+class Controller {
+public:
+    // 'deployment_file' is read at start and on reload; PUT /deployment
+    // writes it back.  Passive connections are accepted with 'versions'.
+    Controller(std::string deployment_file, uint32_t passive_versions);
+    ~Controller();
+
+    // Opens a passive OpenFlow listener (ptcp:, pssl:, punix:).  Returns an
+    // errno value.
+    int listen(const std::string &target);
+
+    // Loads the deployment file, replacing the running deployment only if
+    // the whole file is valid.
+    bool reload(std::vector<std::string> &errors);
+    // Same with a new document, written to the deployment file first.
+    bool replace(const std::string &text, std::vector<std::string> &errors,
+                 int &http_status);
+
+    void run();
+    void wait();
+
+    // Thread-safe: runs 'job' in the main loop and wakes it.
+    void post(std::function<void()> job);
+    // Signal-safe: asks the main loop to reload the file.
+    void request_reload();
+
+    nlohmann::json health() const;
+    nlohmann::json switches() const;
+    const nlohmann::json &deployment() const { return deployment_.source; }
+    uint64_t generation() const { return generation_; }
+    std::string status_text() const;
+
+private:
+    void apply(Deployment &&);
+    std::optional<SwitchSpec> passive_spec(uint64_t dpid) const;
+
+    std::string file_;
+    uint32_t passive_versions_;
+    Deployment deployment_;
+    uint64_t generation_ = 0;
+    std::chrono::steady_clock::time_point started_;
+
+    std::map<std::string, std::unique_ptr<SwitchConn>> active_;
+    std::vector<std::unique_ptr<SwitchConn>> passive_;
+    std::vector<std::unique_ptr<SwitchConn>> retiring_;
+    std::vector<pvconn *> listeners_;
+    uint64_t n_passive_refused_ = 0;
+    uint64_t n_reloads_ = 0, n_reload_failures_ = 0;
+
+    std::mutex jobs_mutex_;
+    std::deque<std::function<void()>> jobs_;
+    struct latch wake_;
+    struct latch reload_;
+};
+
+}  // namespace cxxa::controller

@@ -1,0 +1,159 @@
+#include "rest.h"
+
+#include <chrono>
+#include <future>
+
+#include <httplib.h>
+
+#include "controller.h"
+
+namespace cxxa::controller {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t kMaxBody = 4 << 20;
+constexpr auto kMainLoopTimeout = std::chrono::seconds(10);
+
+void
+send(httplib::Response &res, const RestReply &r)
+{
+    res.status = r.status;
+    res.set_content(r.body.dump(2) + "\n", "application/json");
+}
+
+}  // namespace
+
+RestReply
+rest_error(int status, const std::vector<std::string> &errors)
+{
+    return {status, {{"status", "error"}, {"errors", errors}}};
+}
+
+RestServer::RestServer(Controller &c)
+    : controller_(c), server_(std::make_unique<httplib::Server>())
+{
+    server_->set_payload_max_length(kMaxBody);
+    add_routes();
+}
+
+RestServer::~RestServer()
+{
+    stop();
+}
+
+std::string
+RestServer::bind(const std::string &address)
+{
+    size_t colon = address.rfind(':');
+    if (colon == std::string::npos || colon == 0) {
+        return "\"" + address + "\": expected IP:PORT";
+    }
+    std::string host = address.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    int port;
+    try {
+        size_t n;
+        port = std::stoi(address.substr(colon + 1), &n);
+        if (n != address.size() - colon - 1 || port < 1 || port > 65535) {
+            throw std::out_of_range("port");
+        }
+    } catch (const std::exception &) {
+        return "\"" + address + "\": port must be 1 to 65535";
+    }
+    if (!server_->bind_to_port(host.c_str(), port)) {
+        return "cannot listen on " + address + ": " + strerror(errno);
+    }
+    return "";
+}
+
+void
+RestServer::start()
+{
+    thread_ = std::thread([this] { server_->listen_after_bind(); });
+}
+
+void
+RestServer::stop()
+{
+    if (thread_.joinable()) {
+        server_->stop();
+        thread_.join();
+    }
+}
+
+RestReply
+RestServer::call(std::function<RestReply()> fn)
+{
+    auto promise = std::make_shared<std::promise<RestReply>>();
+    std::future<RestReply> future = promise->get_future();
+    controller_.post([promise, fn = std::move(fn)] {
+        promise->set_value(fn());
+    });
+    if (future.wait_for(kMainLoopTimeout) != std::future_status::ready) {
+        return rest_error(503, {"controller main loop did not answer in "
+                                "10 s"});
+    }
+    return future.get();
+}
+
+void
+RestServer::add_routes()
+{
+    httplib::Server &s = *server_;
+    Controller &c = controller_;
+
+    s.Get("/health", [this, &c](const httplib::Request &,
+                                httplib::Response &res) {
+        send(res, call([&c] { return RestReply{200, c.health()}; }));
+    });
+    s.Get("/switches", [this, &c](const httplib::Request &,
+                                  httplib::Response &res) {
+        send(res, call([&c] { return RestReply{200, c.switches()}; }));
+    });
+    s.Get("/deployment", [this, &c](const httplib::Request &,
+                                    httplib::Response &res) {
+        send(res, call([&c] { return RestReply{200, c.deployment()}; }));
+    });
+    s.Put("/deployment", [this, &c](const httplib::Request &req,
+                                    httplib::Response &res) {
+        std::string body = req.body;
+        send(res, call([&c, body] {
+            std::vector<std::string> errors;
+            int status;
+            if (!c.replace(body, errors, status)) {
+                return rest_error(status, errors);
+            }
+            return RestReply{200, {{"status", "ok"},
+                                   {"generation", c.generation()}}};
+        }));
+    });
+    s.Post("/deployment/reload", [this, &c](const httplib::Request &,
+                                            httplib::Response &res) {
+        send(res, call([&c] {
+            std::vector<std::string> errors;
+            if (!c.reload(errors)) {
+                return rest_error(400, errors);
+            }
+            return RestReply{200, {{"status", "ok"},
+                                   {"generation", c.generation()}}};
+        }));
+    });
+    s.set_error_handler([](const httplib::Request &req,
+                           httplib::Response &res) {
+        if (!res.body.empty()) {
+            return;
+        }
+        std::string why = res.status == 404 ? "no such resource"
+                        : res.status == 405 ? "method not allowed"
+                        : res.status == 413 ? "request body too large"
+                        : "request failed";
+        send(res, rest_error(res.status, {req.method + " " + req.path + ": "
+                                          + why}));
+    });
+}
+
+}  // namespace cxxa::controller

@@ -1,0 +1,170 @@
+// Deployment file validation: every rule gives an error naming the field.
+#include <gtest/gtest.h>
+
+#include "deployment.h"
+#include "ofp_flows.h"
+
+using namespace cxxa::controller;
+using nlohmann::json;
+
+namespace {
+
+std::vector<std::string>
+errors_of(const std::string &text)
+{
+    std::vector<std::string> errors;
+    auto d = parse_deployment_text(text, check_flow_text, errors);
+    EXPECT_EQ(d.has_value(), errors.empty());
+    return errors;
+}
+
+bool
+has_error(const std::vector<std::string> &errors, const std::string &prefix)
+{
+    for (const std::string &e : errors) {
+        if (e.rfind(prefix, 0) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *kGood = R"J({
+  "switches": [
+    {"name": "s1", "connect": "tcp:127.0.0.1:6641",
+     "ports": {"in": 1, "out": 2},
+     "flows": ["priority=5,in_port=in,actions=paxos:onclient,output:out"]},
+    {"name": "s2", "dpid": "0x2", "mode": "learning-no-flows",
+     "openflow": ["OpenFlow13"], "ports": {"up": 3}}
+  ],
+  "links": [{"a": "s1:out", "b": "s2:up"}]
+})J";
+
+}  // namespace
+
+TEST(DeploymentTest, ValidDocument)
+{
+    std::vector<std::string> errors;
+    auto d = parse_deployment_text(kGood, check_flow_text, errors);
+    ASSERT_TRUE(d) << (errors.empty() ? "" : errors[0]);
+    ASSERT_EQ(d->switches.size(), 2u);
+    EXPECT_EQ(d->switches[0].connect, "tcp:127.0.0.1:6641");
+    EXPECT_EQ(d->switches[0].versions, kOf10 | kOf13);
+    EXPECT_EQ(d->switches[1].dpid, 2u);
+    EXPECT_EQ(d->switches[1].mode, SwitchMode::kLearningNoFlows);
+    EXPECT_EQ(d->switches[1].versions, kOf13);
+    EXPECT_EQ(d->switches[0].ports.at("out"), 2u);
+    ASSERT_EQ(d->links.size(), 1u);
+    EXPECT_EQ(d->links[0].b_port, "up");
+    EXPECT_EQ(d->find_switch_by_dpid(2)->name, "s2");
+}
+
+TEST(DeploymentTest, MalformedJsonSaysWhere)
+{
+    auto e = errors_of("{\"switches\": [");
+    ASSERT_EQ(e.size(), 1u);
+    EXPECT_NE(e[0].find("malformed JSON"), std::string::npos);
+    EXPECT_NE(e[0].find("column"), std::string::npos);
+}
+
+TEST(DeploymentTest, NotAnObject)
+{
+    EXPECT_TRUE(has_error(errors_of("[1,2]"), "(document): must be"));
+    EXPECT_TRUE(has_error(errors_of("{}"), "switches: required"));
+}
+
+TEST(DeploymentTest, UnknownFieldsAreErrors)
+{
+    auto e = errors_of(R"J({"switches": [{"name": "s1", "dpid": 1,
+                           "flow": []}], "swiches": []})J");
+    EXPECT_TRUE(has_error(e, "switches[0].flow: unknown field"));
+    EXPECT_TRUE(has_error(e, "swiches: unknown field"));
+}
+
+TEST(DeploymentTest, SwitchFields)
+{
+    auto e = errors_of(R"J({"switches": [
+        {"name": "bad name!", "dpid": "xyz"},
+        {"name": "s2"},
+        {"name": "s3", "connect": "ptcp:6653"},
+        {"name": "s4", "dpid": 4, "mode": "hub", "openflow": ["OpenFlow99"],
+         "probe_interval": 2, "max_backoff": 0, "idle_timeout": 70000,
+         "mac_table_size": 0, "ports": {"p": 0, "q": 65280, "r": "1"}},
+        {"name": "s5", "dpid": 5, "ports": {"a": 1, "b": 1}}
+    ]})J");
+    EXPECT_TRUE(has_error(e, "switches[0].name: required"));
+    EXPECT_TRUE(has_error(e, "switches[0].dpid: must be"));
+    EXPECT_TRUE(has_error(e, "switches[1]: needs \"connect\""));
+    EXPECT_TRUE(has_error(e, "switches[2].connect: must be an active"));
+    EXPECT_TRUE(has_error(e, "switches[3].mode: must be"));
+    EXPECT_TRUE(has_error(e, "switches[3].openflow: must be"));
+    EXPECT_TRUE(has_error(e, "switches[3].probe_interval: must be 0 (off)"));
+    EXPECT_TRUE(has_error(e, "switches[3].max_backoff: must be between"));
+    EXPECT_TRUE(has_error(e, "switches[3].idle_timeout: must be between"));
+    EXPECT_TRUE(has_error(e, "switches[3].mac_table_size: must be between"));
+    EXPECT_TRUE(has_error(e, "switches[3].ports.p: must be an OpenFlow port"));
+    EXPECT_TRUE(has_error(e, "switches[3].ports.q: must be an OpenFlow port"));
+    EXPECT_TRUE(has_error(e, "switches[3].ports.r: must be an OpenFlow port"));
+    EXPECT_TRUE(has_error(e, "switches[4].ports.b: port number 1 used twice"));
+}
+
+TEST(DeploymentTest, DuplicatesAreErrors)
+{
+    auto e = errors_of(R"J({"switches": [
+        {"name": "s1", "dpid": 1, "connect": "tcp:1.2.3.4:1"},
+        {"name": "s1", "dpid": "0000000000000001",
+         "connect": "tcp:1.2.3.4:1"}]})J");
+    EXPECT_TRUE(has_error(e, "switches[1].name: \"s1\" used twice"));
+    EXPECT_TRUE(has_error(e, "switches[1].dpid: 0000000000000001 used twice"));
+    EXPECT_TRUE(has_error(e, "switches[1].connect: \"tcp:1.2.3.4:1\" used"));
+}
+
+TEST(DeploymentTest, Links)
+{
+    auto e = errors_of(R"J({"switches": [{"name": "s1", "dpid": 1,
+                           "ports": {"p": 1}}],
+        "links": [{"a": "s1:p", "b": "s9:p"}, {"a": "s1:x", "b": "s1"},
+                  "s1:p"]})J");
+    EXPECT_TRUE(has_error(e, "links[0].b: no switch named \"s9\""));
+    EXPECT_TRUE(has_error(e, "links[1].a: switch \"s1\" has no port \"x\""));
+    EXPECT_TRUE(has_error(e, "links[1].b: required"));
+    EXPECT_TRUE(has_error(e, "links[2]: must be an object"));
+}
+
+TEST(DeploymentTest, FlowsAreParsedByOvs)
+{
+    auto e = errors_of(R"J({"switches": [{"name": "s1", "dpid": 1,
+        "ports": {"p": 1},
+        "flows": ["in_port=p,actions=output:q",
+                  "actions=paxos:onsomething",
+                  "cookie=0x5,actions=drop",
+                  "idle_timeout=5,actions=drop",
+                  "priority=1,nat:out(ext=192.0.2.1,ports=1024-2047)",
+                  7]}]})J");
+    // Flow 5 lacks "actions=": OVS's parser says so.
+    EXPECT_TRUE(has_error(e, "switches[0].flows[5]: must be a string"));
+    // Flows are checked once the structure is valid: fix the structure.
+    e = errors_of(R"J({"switches": [{"name": "s1", "dpid": 1,
+        "ports": {"p": 1},
+        "flows": ["in_port=p,actions=output:q",
+                  "actions=paxos:onsomething",
+                  "cookie=0x5,actions=drop",
+                  "idle_timeout=5,actions=drop",
+                  "in_port=p,actions=amd:store(server=10.0.0.1),output:p",
+                  "nat(src=1.2.3.4)"]}]})J");
+    EXPECT_TRUE(has_error(e, "switches[0].flows[0]: "));
+    EXPECT_TRUE(has_error(e, "switches[0].flows[1]: paxos: unknown role"));
+    EXPECT_TRUE(has_error(e, "switches[0].flows[2]: \"cookie\" is set by"));
+    EXPECT_TRUE(has_error(e, "switches[0].flows[3]: deployment flows are"));
+    EXPECT_FALSE(has_error(e, "switches[0].flows[4]"));
+    EXPECT_TRUE(has_error(e, "switches[0].flows[5]: "));
+}
+
+TEST(DeploymentTest, PrimitiveSectionsReservedForTheirIssues)
+{
+    EXPECT_TRUE(errors_of(R"J({"switches": [], "paxos": {}})J").empty());
+    EXPECT_TRUE(has_error(errors_of(R"J({"switches": [], "nat": []})J"),
+                          "nat: must be an object"));
+    EXPECT_TRUE(has_error(errors_of(R"J({"switches": [], "amd": {"x": 1}})J"),
+                          "amd: this controller does not configure amd yet"));
+}
