@@ -10,7 +10,8 @@
 #     refuses a bad argument, and translates a packet to the cxx datapath
 #     action;
 #   - the controller starts as its systemd unit would start it (ExecStart
-#     with /etc/default/cxxa-controller) and answers GET /health.
+#     with /etc/default/cxxa-controller), answers GET /health, and a switch
+#     that connects to it gets the sample deployment's flows.
 #
 # The throwaway root: an overlay (copy on write, upper layer in a tmpfs) of
 # this machine's /, mounted in a private mount namespace, entered with
@@ -122,9 +123,6 @@ echo "$trace" | grep "Datapath actions"
 echo "$trace" | grep -q "Datapath actions: cxx(bridge=br0,name=paxos,args=onclient)" \
     || fail "the trace does not reach the cxx datapath action"
 ok "ofproto/trace: packet -> cxx(bridge=br0,name=paxos,args=onclient)"
-ovs-appctl -t ovs-vswitchd exit
-ovs-appctl -t ovsdb-server exit
-
 # The controller, as its unit starts it.
 if dpkg-query -W cxxa-controller > /dev/null 2>&1; then
     v=$(dpkg-query -W -f='${Version}' cxxa-controller)
@@ -154,8 +152,27 @@ if dpkg-query -W cxxa-controller > /dev/null 2>&1; then
     [ -n "$health" ] || fail "GET http://$CXXA_REST/health does not answer"
     echo "GET /health: $health"
     ok "cxxa-controller answers GET /health on $CXXA_REST"
+
+    # A switch that connects to it gets the sample deployment's flows (s1,
+    # datapath id 1, ports client=1 and replica=2).
+    ovs-vsctl add-br s1 -- set bridge s1 datapath_type=netdev fail_mode=secure \
+        other-config:datapath-id=0000000000000001 \
+        -- add-port s1 s1p1 -- set interface s1p1 type=internal ofport_request=1 \
+        -- add-port s1 s1p2 -- set interface s1p2 type=internal ofport_request=2 \
+        -- set-controller s1 tcp:127.0.0.1:6653
+    for _ in $(seq 100); do
+        ovs-ofctl dump-flows s1 | grep -q "actions=paxos:onclient,output:2" && break
+        sleep 0.1
+    done
+    ovs-ofctl dump-flows s1 | grep -v NXST_FLOW
+    ovs-ofctl dump-flows s1 | grep -q "actions=paxos:onclient,output:2" \
+        || fail "s1 did not get the sample deployment's flows from cxxa-controller"
+    python3 -c 'import sys, urllib.request; print(urllib.request.urlopen("http://%s/switches" % sys.argv[1], timeout=2).read().decode())' "$CXXA_REST"
+    ok "switch s1 connected to the packaged controller and got the sample deployment's flows"
     kill "$pid"
 fi
+ovs-appctl -t ovs-vswitchd exit
+ovs-appctl -t ovsdb-server exit
 echo "PASS"
 INSIDE
 chmod +x "$scratch/inside.sh"
