@@ -1,12 +1,20 @@
 // paxos_primitive.h: the "paxos" primitive.
 //
-//   paxos:onclient[(group=G,node=N)]   leader: client frame -> ACCEPT
-//   paxos:onaccept[(group=G,node=N)]   acceptor (datapath: issue #4)
-//   paxos:onlearn[(group=G,node=N)]    learner  (datapath: issue #4)
+//   paxos:onclient[(ARGS)]   leader: client frame -> ACCEPT(round, seq)
+//   paxos:onaccept[(ARGS)]   acceptor: ACCEPT -> LEARN
+//   paxos:onlearn[(ARGS)]    learner: LEARNs -> chosen client frames, in order
+//   paxos:forward[(ARGS)]    slave: client frame -> CLIENT, for the leader
 //
-// group: 0..65535, default 0.  node: 1..65535, default 1 (this switch's
-// Paxos node id, the sender id in the frames it builds).  Defaults are
-// omitted from the canonical form, so "paxos:onclient" prints back as is.
+// ARGS (all optional; defaults are omitted from the canonical form, so
+// "paxos:onclient" prints back as is):
+//   group=0..65535     Paxos group (default 0); state is per bridge+group
+//   node=1..65535      this switch's node id, the sender in its frames (1)
+//   members=1..255     acceptors in the group; majority = members/2+1 (3)
+//   window=1..65536    undelivered slots kept (1024)
+//   start=0..2^32-1    first sequence number (1)
+//   round=1..2^32-1    the leader's round (1)
+// A group's state is created by the first packet; the arguments of that
+// first action (window, start, members, round) fix it.
 #ifndef CXXA_PAXOS_PRIMITIVE_H
 #define CXXA_PAXOS_PRIMITIVE_H
 
@@ -14,26 +22,39 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "bridge/registry.h"
+#include "paxos_state.h"
 
 namespace cxxa::paxos {
 
-enum class Role { kOnClient, kOnAccept, kOnLearn };
+enum class Role { kOnClient, kOnAccept, kOnLearn, kForward };
 
 struct PaxosConfig : ActionConfig {
     Role role = Role::kOnClient;
     uint16_t group = 0;
     uint16_t node = 1;
+    uint16_t members = 3;
+    uint32_t window = kDefaultWindow;
+    uint32_t start = 1;
+    uint32_t round = 1;
 };
 
-// State of one Paxos group on one bridge.
+// State of one Paxos group on one bridge: each role this bridge plays, made
+// on first use.
 struct GroupState {
-    std::atomic<uint32_t> round{1};     // Leader's round.
-    std::atomic<uint32_t> last_seq{0};  // Last sequence number issued.
-    std::atomic<uint64_t> accepts_sent{0};
-    std::atomic<uint64_t> malformed{0};
-    std::atomic<uint64_t> unimplemented{0};
+    std::mutex mu;  // Guards everything below.
+    std::optional<Leader> leader;
+    std::optional<Acceptor> acceptor;
+    std::optional<Learner> learner;
+    uint32_t window = kDefaultWindow;
+    uint64_t accepts_sent = 0;
+    uint64_t learns_sent = 0;
+    uint64_t forwarded = 0;
+    uint64_t malformed = 0;     // Truncated or not a Paxos frame.
+    uint64_t wrong_type = 0;    // A Paxos frame of the wrong kind.
+    uint64_t wrong_group = 0;   // A frame of another group.
 };
 
 struct BridgeState {
@@ -60,6 +81,9 @@ class PaxosPrimitive : public Primitive {
 
   private:
     void on_client(const PaxosConfig &, GroupState &, Batch &);
+    void on_accept(const PaxosConfig &, GroupState &, Batch &);
+    void on_learn(const PaxosConfig &, GroupState &, Batch &);
+    void forward(const PaxosConfig &, GroupState &, Batch &);
 
     PerBridge<BridgeState> bridges_;
 };

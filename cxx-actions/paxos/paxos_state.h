@@ -107,6 +107,7 @@ class Learner {
                      const uint8_t *value, size_t len,
                      std::vector<Value> &deliver);
 
+    uint16_t members() const { return members_; }
     size_t majority() const { return members_ / 2 + 1; }
     uint32_t next() const { return next_; }     // First undelivered slot.
     size_t undelivered() const { return slots_.size(); }
