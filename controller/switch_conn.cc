@@ -140,6 +140,15 @@ SwitchConn::name() const
     return rconn_get_name(rconn_);
 }
 
+/* Gives 'msg' a new xid of ours and returns it. */
+uint32_t
+SwitchConn::stamp(ofpbuf *msg)
+{
+    uint32_t xid = new_xid();
+    set_xid(msg, xid);
+    return xid;
+}
+
 uint32_t
 SwitchConn::new_xid()
 {
@@ -261,8 +270,7 @@ SwitchConn::on_connect()
     VLOG_INFO("%s: connected (%s)", name().c_str(),
               ofputil_version_to_string((enum ofp_version) version_));
     ofpbuf *rq = ofpraw_alloc(OFPRAW_OFPT_FEATURES_REQUEST, version_, 0);
-    features_xid_ = new_xid();
-    set_xid(rq, features_xid_);
+    features_xid_ = stamp(rq);
     send_now(rq);
     state_ = State::kFeatures;
     sync_start_ = std::chrono::steady_clock::now();
@@ -352,6 +360,9 @@ SwitchConn::set_spec(const std::optional<SwitchSpec> &spec, bool force)
 {
     bool changed = !spec_given_ || spec != spec_ || retiring_;
     retiring_ = retire_done_ = false;
+    if (changed) {
+        desired_protocol_ = 0;
+    }
     spec_ = spec;
     spec_given_ = true;
     if (spec) {
@@ -397,8 +408,7 @@ SwitchConn::start_sync()
     rq.table_id = 0xff;
     ofpbuf *msg = ofputil_encode_flow_stats_request(
         &rq, (enum ofputil_protocol) protocol_);
-    dump_xid_ = new_xid();
-    set_xid(msg, dump_xid_);
+    dump_xid_ = stamp(msg);
     installed_.clear();
     send_now(msg);
     state_ = State::kDumping;
@@ -435,15 +445,18 @@ SwitchConn::handle_flow_stats(ofpbuf *msg)
 }
 
 void
-SwitchConn::finish_dump()
+SwitchConn::build_desired()
 {
-    std::vector<std::unique_ptr<FlowMod>> desired;
+    if (desired_protocol_ == protocol_) {
+        return;
+    }
     std::vector<std::string> texts = spec_->flows;
     if (spec_->mode != SwitchMode::kStatic) {
         texts.push_back("table=0,priority=0,actions=controller");
     }
+    desired_.clear();
     desired_keys_.clear();
-    last_sync_ = SyncStats();
+    desired_errors_ = 0;
     for (const std::string &text : texts) {
         auto fm = std::make_unique<FlowMod>();
         std::string why = fm->parse(*spec_, text);
@@ -453,13 +466,22 @@ SwitchConn::finish_dump()
                       (enum ofp_version) version_));
         }
         if (!why.empty()) {
-            last_sync_.errors++;
+            desired_errors_++;
             record_error("flow \"" + text + "\": " + why);
             continue;
         }
         desired_keys_.push_back(fm->key(protocol_, kCookieDeployment));
-        desired.push_back(std::move(fm));
+        desired_.push_back(std::move(fm));
     }
+    desired_protocol_ = protocol_;
+}
+
+void
+SwitchConn::finish_dump()
+{
+    build_desired();
+    last_sync_ = SyncStats();
+    last_sync_.errors = desired_errors_;
     std::vector<FlowKey> installed_keys;
     for (const Installed &f : installed_) {
         installed_keys.push_back(f.key);
@@ -470,7 +492,7 @@ SwitchConn::finish_dump()
         queue(encode_delete_strict(installed_[i].fs, protocol_));
     }
     for (size_t i : plan.add) {
-        queue(desired[i]->encode_add(protocol_, kCookieDeployment));
+        queue(desired_[i]->encode_add(protocol_, kCookieDeployment));
     }
     last_sync_.added = plan.add.size();
     last_sync_.removed = plan.remove.size();
@@ -487,8 +509,7 @@ SwitchConn::queue_barrier()
 {
     ofpbuf *barrier = ofputil_encode_barrier_request(
         (enum ofp_version) version_);
-    barrier_xid_ = new_xid();
-    set_xid(barrier, barrier_xid_);
+    barrier_xid_ = stamp(barrier);
     queue(barrier);
     state_ = State::kSyncing;
     flush_queue();

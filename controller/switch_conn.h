@@ -17,6 +17,7 @@
 
 #include "deployment.h"
 #include "flow_sync.h"
+#include "ofp_flows.h"
 
 struct ofpbuf;
 struct ofp_header;
@@ -85,6 +86,8 @@ private:
     void handle_error(const ofp_header *);
     void handle_packet_in(const ofp_header *);
     void start_sync();
+    void build_desired();
+    uint32_t stamp(ofpbuf *);
     void finish_dump();
     void send_now(ofpbuf *);
     void queue(ofpbuf *);
@@ -114,7 +117,13 @@ private:
     long long int next_audit_ = 0;    // time_msec() of the next audit.
     std::vector<Installed> installed_;
     std::deque<ofpbuf *> txq_;        // Flow mods not yet given to rconn.
+    // The deployment's flows for this switch, parsed and keyed for
+    // 'desired_protocol_' (0: not yet); rebuilt when the spec or the
+    // negotiated protocol changes, not at every reconcile or audit.
+    std::vector<std::unique_ptr<FlowMod>> desired_;
     std::vector<FlowKey> desired_keys_;
+    size_t desired_errors_ = 0;
+    uint32_t desired_protocol_ = 0;
 
     // Learning modes: MAC -> port, bounded, oldest entry evicted.
     std::unordered_map<uint64_t, MacEntry> macs_;
