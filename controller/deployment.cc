@@ -1,5 +1,7 @@
 #include "deployment.h"
 
+#include "paxos_section.h"
+
 #include <cinttypes>
 #include <cstdio>
 #include <set>
@@ -387,7 +389,7 @@ parse_deployment(const json &doc, const FlowChecker &check_flow,
         }
     }
     static const std::pair<const char *, const char *> sections[] = {
-        {"paxos", "#4"}, {"amd", "#5"}, {"nat", "#6"},
+        {"amd", "#5"}, {"nat", "#6"},
     };
     for (const auto &[key, issue] : sections) {
         if (!doc.contains(key)) {
@@ -414,6 +416,24 @@ parse_deployment(const json &doc, const FlowChecker &check_flow,
                 if (!why.empty()) {
                     c.error("switches[" + std::to_string(i) + "].flows["
                             + std::to_string(k) + "]", why);
+                }
+            }
+        }
+    }
+    // Then the flows that sections generate, appended to their switches'.
+    if (errors.size() == first_error) {
+        std::vector<size_t> n_user;
+        for (const SwitchSpec &s : d.switches) {
+            n_user.push_back(s.flows.size());
+        }
+        expand_paxos_section(d.paxos, d, errors);
+        for (size_t i = 0; check_flow && i < d.switches.size(); i++) {
+            const SwitchSpec &s = d.switches[i];
+            for (size_t k = n_user[i]; k < s.flows.size(); k++) {
+                std::string why = check_flow(s, s.flows[k]);
+                if (!why.empty()) {
+                    c.error("paxos", "flow generated for \"" + s.name
+                            + "\" (" + s.flows[k] + ") rejected: " + why);
                 }
             }
         }

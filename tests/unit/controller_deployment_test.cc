@@ -163,6 +163,7 @@ TEST(DeploymentTest, FlowsAreParsedByOvs)
 TEST(DeploymentTest, PrimitiveSectionsReservedForTheirIssues)
 {
     EXPECT_TRUE(errors_of(R"J({"switches": [], "paxos": {}})J").empty());
+    EXPECT_TRUE(errors_of(R"J({"switches": [], "amd": {}})J").empty());
     EXPECT_TRUE(has_error(errors_of(R"J({"switches": [], "nat": []})J"),
                           "nat: must be an object"));
     EXPECT_TRUE(has_error(errors_of(R"J({"switches": [], "amd": {"x": 1}})J"),

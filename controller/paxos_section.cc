@@ -1,0 +1,503 @@
+#include "paxos_section.h"
+
+#include <arpa/inet.h>
+
+#include <cstdio>
+#include <map>
+#include <queue>
+#include <set>
+
+namespace cxxa::controller {
+
+using nlohmann::json;
+
+namespace {
+
+struct Endpoint {
+    std::string sw;
+    uint32_t port = 0;
+};
+
+struct Replica {
+    Endpoint at;
+    std::string mac, ip;    // 'ip' may be empty: no IPv4 rewrite.
+};
+
+struct Group {
+    unsigned id = 0;
+    std::vector<std::string> members;   // Node id = index + 1.
+    std::string leader;
+    long long window = -1, round = -1, start = -1;   // -1: action default.
+    std::string service_mac;
+    std::vector<Endpoint> clients;
+    std::vector<Replica> replicas;
+};
+
+class Errors {
+public:
+    explicit Errors(std::vector<std::string> &out) : out_(out) {}
+    void add(const std::string &path, const std::string &why)
+    {
+        out_.push_back(path + ": " + why);
+    }
+    size_t count() const { return out_.size(); }
+
+private:
+    std::vector<std::string> &out_;
+};
+
+bool
+parse_mac(const json &v, std::string &out)
+{
+    unsigned b[6];
+    char extra;
+    if (!v.is_string()
+        || sscanf(v.get<std::string>().c_str(),
+                  "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+                  &b[4], &b[5], &extra) != 6) {
+        return false;
+    }
+    char buf[18];
+    snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5]);
+    out = buf;
+    return true;
+}
+
+bool
+parse_ipv4(const json &v, std::string &out)
+{
+    in_addr a;
+    if (!v.is_string() || inet_pton(AF_INET, v.get<std::string>().c_str(),
+                                    &a) != 1) {
+        return false;
+    }
+    out = v.get<std::string>();
+    return true;
+}
+
+bool
+only_keys(Errors &e, const json &obj, const std::string &path,
+          std::initializer_list<const char *> allowed)
+{
+    bool ok = true;
+    for (auto it = obj.begin(); it != obj.end(); ++it) {
+        bool known = false;
+        for (const char *k : allowed) {
+            known = known || it.key() == k;
+        }
+        if (!known) {
+            e.add(path + "." + it.key(), "unknown field");
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+// "SWITCH:PORT" naming a declared port of a member switch.
+bool
+parse_endpoint(Errors &e, const Deployment &d, const Group &g,
+               const json &v, const std::string &path, Endpoint &out)
+{
+    std::string s = v.is_string() ? v.get<std::string>() : "";
+    size_t colon = s.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == s.size()) {
+        e.add(path, "must be \"SWITCH:PORT\"");
+        return false;
+    }
+    out.sw = s.substr(0, colon);
+    std::string port = s.substr(colon + 1);
+    bool member = false;
+    for (const std::string &m : g.members) {
+        member = member || m == out.sw;
+    }
+    const SwitchSpec *sw = d.find_switch(out.sw);
+    if (!member) {
+        e.add(path, "\"" + out.sw + "\" is not a member of this group");
+        return false;
+    }
+    auto it = sw->ports.find(port);
+    if (it == sw->ports.end()) {
+        e.add(path, "switch \"" + out.sw + "\" has no port \"" + port
+              + "\" in its \"ports\"");
+        return false;
+    }
+    out.port = it->second;
+    return true;
+}
+
+void
+get_limited(Errors &e, const json &g, const std::string &path,
+            const char *key, long long min, long long max, long long &out)
+{
+    if (!g.contains(key)) {
+        return;
+    }
+    const json &v = g[key];
+    if (!v.is_number_integer() || v.get<long long>() < min
+        || v.get<long long>() > max) {
+        e.add(path + "." + key, "must be an integer from "
+              + std::to_string(min) + " to " + std::to_string(max));
+        return;
+    }
+    out = v.get<long long>();
+}
+
+bool
+parse_group(Errors &e, const Deployment &d, const json &j,
+            const std::string &path, Group &g)
+{
+    size_t before = e.count();
+    if (!j.is_object()) {
+        e.add(path, "must be an object");
+        return false;
+    }
+    only_keys(e, j, path, {"group", "members", "leader", "window", "round",
+                           "start", "service_mac", "clients", "replicas"});
+    long long id = -1;
+    get_limited(e, j, path, "group", 0, 65535, id);
+    if (!j.contains("group")) {
+        e.add(path + ".group", "required: the group id, 0 to 65535");
+    }
+    g.id = id < 0 ? 0 : (unsigned) id;
+    get_limited(e, j, path, "window", 1, 65536, g.window);
+    get_limited(e, j, path, "round", 1, UINT32_MAX, g.round);
+    get_limited(e, j, path, "start", 0, UINT32_MAX, g.start);
+
+    const json &m = j.value("members", json());
+    if (!m.is_array() || m.empty() || m.size() > 255) {
+        e.add(path + ".members", "required: an array of 1 to 255 switch "
+              "names (node ids 1, 2, ... in this order)");
+        return false;
+    }
+    std::set<std::string> seen;
+    size_t before_members = e.count();
+    for (size_t i = 0; i < m.size(); i++) {
+        std::string p = path + ".members[" + std::to_string(i) + "]";
+        std::string name = m[i].is_string() ? m[i].get<std::string>() : "";
+        if (!d.find_switch(name)) {
+            e.add(p, "no switch named \"" + name + "\"");
+        } else if (!seen.insert(name).second) {
+            e.add(p, "\"" + name + "\" listed twice");
+        }
+        g.members.push_back(name);
+    }
+    if (e.count() != before_members) {
+        return false;
+    }
+    g.leader = g.members[0];
+    if (j.contains("leader")) {
+        const json &l = j["leader"];
+        if (!l.is_string() || !seen.count(l.get<std::string>())) {
+            e.add(path + ".leader", "must be one of the members");
+        } else {
+            g.leader = l.get<std::string>();
+        }
+    }
+    if (!parse_mac(j.value("service_mac", json()), g.service_mac)) {
+        e.add(path + ".service_mac", "required: the MAC address clients "
+              "send to, as xx:xx:xx:xx:xx:xx");
+    }
+    const json &c = j.value("clients", json());
+    if (!c.is_array() || c.empty()) {
+        e.add(path + ".clients", "required: a non-empty array of "
+              "\"SWITCH:PORT\" where client frames enter");
+    } else {
+        for (size_t i = 0; i < c.size(); i++) {
+            Endpoint ep;
+            if (parse_endpoint(e, d, g, c[i],
+                               path + ".clients[" + std::to_string(i) + "]",
+                               ep)) {
+                g.clients.push_back(ep);
+            }
+        }
+    }
+    const json &r = j.value("replicas", json());
+    if (!r.is_array() || r.empty()) {
+        e.add(path + ".replicas", "required: a non-empty array of "
+              "{\"port\": \"SWITCH:PORT\", \"mac\": ..., \"ip\": ...}");
+    } else {
+        for (size_t i = 0; i < r.size(); i++) {
+            std::string p = path + ".replicas[" + std::to_string(i) + "]";
+            Replica rep;
+            if (!r[i].is_object()) {
+                e.add(p, "must be an object");
+                continue;
+            }
+            only_keys(e, r[i], p, {"port", "mac", "ip"});
+            bool ok = parse_endpoint(e, d, g, r[i].value("port", json()),
+                                     p + ".port", rep.at);
+            if (!parse_mac(r[i].value("mac", json()), rep.mac)) {
+                e.add(p + ".mac", "required: the replica's MAC address");
+                ok = false;
+            }
+            if (r[i].contains("ip") && !parse_ipv4(r[i]["ip"], rep.ip)) {
+                e.add(p + ".ip", "must be an IPv4 address");
+                ok = false;
+            }
+            if (ok) {
+                g.replicas.push_back(rep);
+            }
+        }
+    }
+    for (const Endpoint &cl : g.clients) {
+        for (const Replica &rep : g.replicas) {
+            if (cl.sw == rep.at.sw && cl.port == rep.at.port) {
+                e.add(path, "port " + std::to_string(cl.port) + " of \""
+                      + cl.sw + "\" is both a client port and a replica "
+                      "port");
+            }
+        }
+    }
+    return e.count() == before;
+}
+
+// The member switches' links to each other: must form a tree.  Fills
+// 'adj' with, per member, (neighbour, local port) pairs.
+using Adjacency =
+    std::map<std::string, std::vector<std::pair<std::string, uint32_t>>>;
+
+bool
+member_tree(Errors &e, const Deployment &d, const Group &g,
+            const std::string &path, Adjacency &adj)
+{
+    std::set<std::string> members(g.members.begin(), g.members.end());
+    size_t n_links = 0;
+    for (const std::string &m : g.members) {
+        adj[m];
+    }
+    for (const LinkSpec &l : d.links) {
+        if (members.count(l.a_switch) && members.count(l.b_switch)
+            && l.a_switch != l.b_switch) {
+            adj[l.a_switch].emplace_back(
+                l.b_switch, d.find_switch(l.a_switch)->ports.at(l.a_port));
+            adj[l.b_switch].emplace_back(
+                l.a_switch, d.find_switch(l.b_switch)->ports.at(l.b_port));
+            n_links++;
+        }
+    }
+    /* Connected and n-1 links: a tree. */
+    std::set<std::string> reached = {g.members[0]};
+    std::queue<std::string> todo;
+    todo.push(g.members[0]);
+    while (!todo.empty()) {
+        std::string s = todo.front();
+        todo.pop();
+        for (const auto &[peer, port] : adj[s]) {
+            if (reached.insert(peer).second) {
+                todo.push(peer);
+            }
+        }
+    }
+    if (reached.size() != members.size()) {
+        std::string missing;
+        for (const std::string &m : g.members) {
+            if (!reached.count(m)) {
+                missing += (missing.empty() ? "" : ", ") + m;
+            }
+        }
+        e.add(path + ".members", "not joined by \"links\" between members: "
+              "cannot reach " + missing + " from " + g.members[0]);
+        return false;
+    }
+    if (n_links != members.size() - 1) {
+        e.add(path + ".members", "the links between members form a loop ("
+              + std::to_string(n_links) + " links for "
+              + std::to_string(members.size()) + " members); Paxos frames "
+              "are relayed along the links, which must form a tree");
+        return false;
+    }
+    return true;
+}
+
+// The local port on 'from' that leads towards 'to' in the tree.
+uint32_t
+next_hop(const Adjacency &adj, const std::string &from, const std::string &to)
+{
+    std::map<std::string, uint32_t> first;   // Node -> first hop port.
+    std::queue<std::string> todo;
+    first[from] = 0;
+    todo.push(from);
+    while (!todo.empty()) {
+        std::string s = todo.front();
+        todo.pop();
+        for (const auto &[peer, port] : adj.at(s)) {
+            if (!first.count(peer)) {
+                first[peer] = s == from ? port : first[s];
+                todo.push(peer);
+            }
+        }
+    }
+    return first.at(to);
+}
+
+std::string
+outputs(const std::vector<uint32_t> &ports, uint32_t except = 0)
+{
+    std::string s;
+    for (uint32_t p : ports) {
+        if (p != except) {
+            s += "output:" + std::to_string(p) + ",";
+        }
+    }
+    return s;
+}
+
+void
+generate(const Group &g, size_t index, int priority, const Adjacency &adj,
+         std::map<std::string, std::vector<std::string>> &flows)
+{
+    int base = kPaxosFirstTable + 4 * (int) index;
+    std::string accept_t = std::to_string(base);
+    std::string learn_t = std::to_string(base + 1);
+    std::string deliver_t = std::to_string(base + 2);
+    char src[64];
+    snprintf(src, sizeof src, "dl_src=02:7a:%02x:%02x:00:00/"
+             "ff:ff:ff:ff:00:00", g.id >> 8, g.id & 0xff);
+    std::string prio = "priority=" + std::to_string(priority) + ",";
+    std::string clear_in_port = "load:0->NXM_OF_IN_PORT[],";
+
+    for (size_t k = 0; k < g.members.size(); k++) {
+        const std::string &sw = g.members[k];
+        std::vector<uint32_t> tree;
+        for (const auto &[peer, port] : adj.at(sw)) {
+            tree.push_back(port);
+        }
+        std::string args = "group=" + std::to_string(g.id)
+            + ",node=" + std::to_string(k + 1)
+            + ",members=" + std::to_string(g.members.size());
+        if (g.window >= 0) {
+            args += ",window=" + std::to_string(g.window);
+        }
+        if (g.start >= 0) {
+            args += ",start=" + std::to_string(g.start);
+        }
+        if (g.round >= 0) {
+            args += ",round=" + std::to_string(g.round);
+        }
+        bool leader = sw == g.leader;
+        uint32_t to_leader = leader ? 0 : next_hop(adj, sw, g.leader);
+        std::string order = "paxos:onclient(" + args + ")," + clear_in_port
+            + outputs(tree) + "resubmit(," + accept_t + ")";
+        std::vector<std::string> &out = flows[sw];
+
+        for (const Endpoint &c : g.clients) {
+            if (c.sw != sw) {
+                continue;
+            }
+            out.push_back("table=0," + prio + "in_port="
+                          + std::to_string(c.port) + ",dl_dst="
+                          + g.service_mac + ",actions="
+                          + (leader ? order
+                             : "paxos:forward(" + args + "),output:"
+                               + std::to_string(to_leader)));
+        }
+        for (uint32_t t : tree) {
+            std::string in = "table=0," + prio + "in_port="
+                + std::to_string(t) + "," + src + ",dl_type=";
+            out.push_back(in + "0x7a40,actions="
+                          + (leader ? order
+                             : "output:" + std::to_string(to_leader)));
+            out.push_back(in + "0x7a01,actions=" + outputs(tree, t)
+                          + "resubmit(," + accept_t + ")");
+            out.push_back(in + "0x7a02,actions=" + outputs(tree, t)
+                          + "resubmit(," + learn_t + ")");
+        }
+        out.push_back("table=" + accept_t + ",dl_type=0x7a01,actions="
+                      "paxos:onaccept(" + args + ")," + clear_in_port
+                      + outputs(tree) + "resubmit(," + learn_t + ")");
+        out.push_back("table=" + learn_t + ",dl_type=0x7a02,actions="
+                      "paxos:onlearn(" + args + "),resubmit(," + deliver_t
+                      + ")");
+        std::string ip_actions, other_actions;
+        for (const Replica &r : g.replicas) {
+            if (r.at.sw != sw) {
+                continue;
+            }
+            std::string out_port = "output:" + std::to_string(r.at.port);
+            ip_actions += "mod_dl_dst:" + r.mac + ","
+                + (r.ip.empty() ? "" : "mod_nw_dst:" + r.ip + ",")
+                + out_port + ",";
+            other_actions += "mod_dl_dst:" + r.mac + "," + out_port + ",";
+        }
+        if (!ip_actions.empty()) {
+            ip_actions.pop_back();
+            other_actions.pop_back();
+            out.push_back("table=" + deliver_t + ",priority=2,ip,actions="
+                          + ip_actions);
+            out.push_back("table=" + deliver_t + ",priority=1,actions="
+                          + other_actions);
+        }
+    }
+}
+
+}  // namespace
+
+void
+expand_paxos_section(const json &section, Deployment &d,
+                     std::vector<std::string> &errors)
+{
+    Errors e(errors);
+    size_t before = e.count();
+    if (!section.is_object()) {
+        e.add("paxos", "must be an object");
+        return;
+    }
+    if (section.empty()) {
+        return;
+    }
+    only_keys(e, section, "paxos", {"groups", "priority"});
+    long long priority = kPaxosDefaultPriority;
+    get_limited(e, section, "paxos", "priority", 2, 65535, priority);
+    const json &groups = section.value("groups", json());
+    if (!groups.is_array() || groups.size() > kPaxosMaxGroups) {
+        e.add("paxos.groups", "required: an array of at most "
+              + std::to_string(kPaxosMaxGroups) + " group objects");
+        return;
+    }
+    std::map<std::string, std::vector<std::string>> flows;
+    std::set<unsigned> ids;
+    std::set<std::string> entries;   // Client port + service MAC.
+    for (size_t i = 0; i < groups.size(); i++) {
+        std::string path = "paxos.groups[" + std::to_string(i) + "]";
+        Group g;
+        Adjacency adj;
+        if (!parse_group(e, d, groups[i], path, g)
+            || !member_tree(e, d, g, path, adj)) {
+            continue;
+        }
+        if (!ids.insert(g.id).second) {
+            e.add(path + ".group", "group " + std::to_string(g.id)
+                  + " defined twice");
+            continue;
+        }
+        for (const Endpoint &c : g.clients) {
+            std::string key = c.sw + ":" + std::to_string(c.port) + " "
+                + g.service_mac;
+            if (!entries.insert(key).second) {
+                e.add(path + ".clients", "port " + std::to_string(c.port)
+                      + " of \"" + c.sw + "\" already takes frames for "
+                      + g.service_mac + " (in this or another group)");
+            }
+        }
+        generate(g, i, (int) priority, adj, flows);
+    }
+    if (e.count() != before) {
+        return;
+    }
+    /* Paxos frames that no group flow above accepted (from a host port, of
+     * an unknown group) are dropped: only members speak Paxos. */
+    for (auto &[sw, list] : flows) {
+        for (const char *type : {"0x7a00", "0x7a01", "0x7a02", "0x7a40"}) {
+            list.push_back("table=0,priority=" + std::to_string(priority - 1)
+                           + ",dl_type=" + type + ",actions=drop");
+        }
+        for (SwitchSpec &s : d.switches) {
+            if (s.name == sw) {
+                s.flows.insert(s.flows.end(), list.begin(), list.end());
+            }
+        }
+    }
+}
+
+}  // namespace cxxa::controller
