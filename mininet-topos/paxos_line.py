@@ -1,0 +1,107 @@
+"""The thesis' Paxos topology (Figures 3.4 and 5.1), in a line.
+
+    c1..cN -- s4 -- s1 ----- s2 ----- s3
+                   /|\      /|\      /|\
+                 h1 h2 h3  h4 h5 h6  h7 h8 h9
+
+s1, s2, s3 are the Paxos members (node ids 1, 2, 3; s1 leads); the three
+replica hosts behind each receive the ordered client frames.  Clients sit
+on their own switch s4, attached to s1.  Every link has 5 ms of latency
+each way (TCLink/netem), so h1 -> h9 crosses four links: 40 ms RTT.
+
+Clients send to the replicated service's address (SERVICE_IP/MAC); the
+switches order every such frame with Paxos and deliver it to each replica
+rewritten to the replica's own MAC and IP, as the thesis' mirroring did.
+Replies go straight back through the L2 learning switch.
+
+Port numbers: on s1..s3 the hosts are ports 1-3, the link towards s1 (or
+s4 for s1) port 4 and the link towards s3 port 5 -- precisely: s1: s2=4,
+s4=5; s2: s1=4, s3=5; s3: s2=4.  On s4, client i is port i and s1 is 10.
+"""
+from delayed_link import DelayedLink
+from mininet.topo import Topo
+
+SERVICE_IP = '10.0.0.100'
+SERVICE_MAC = '02:00:00:00:00:64'
+SERVICE_PORT = 9000
+DELAY_US = 5000
+MEMBERS = ['s1', 's2', 's3']
+
+
+def host_mac(i):
+    return '00:00:00:00:00:%02x' % i
+
+
+def client_mac(i):
+    return '00:00:00:00:01:%02x' % i
+
+
+def client_ip(i):
+    return '10.0.1.%d' % i
+
+
+class PaxosLine(Topo):
+    def build(self, n_clients=1, delay_us=DELAY_US):
+        link = dict(cls=DelayedLink, delay_us=delay_us)
+        sw = {}
+        for i, name in enumerate(MEMBERS + ['s4'], 1):
+            sw[name] = self.addSwitch(name, dpid='%016x' % i, datapath='user',
+                                      failMode='secure',
+                                      protocols='OpenFlow13')
+        for i in range(1, 10):
+            h = self.addHost('h%d' % i, ip='10.0.0.%d/16' % i,
+                             mac=host_mac(i))
+            self.addLink(h, sw[MEMBERS[(i - 1) // 3]],
+                         port2=(i - 1) % 3 + 1, **link)
+        self.addLink(sw['s1'], sw['s2'], port1=4, port2=4, **link)
+        self.addLink(sw['s2'], sw['s3'], port1=5, port2=4, **link)
+        self.addLink(sw['s1'], sw['s4'], port1=5, port2=10, **link)
+        for i in range(1, n_clients + 1):
+            c = self.addHost('c%d' % i, ip=client_ip(i) + '/16',
+                             mac=client_mac(i))
+            self.addLink(c, sw['s4'], port2=i, **link)
+
+
+def deployment(mode, n_clients=1, paxos=True, window=1024):
+    """The controller's deployment file for this topology."""
+    ports = {
+        's1': {'h1': 1, 'h2': 2, 'h3': 3, 's2': 4, 's4': 5},
+        's2': {'h4': 1, 'h5': 2, 'h6': 3, 's1': 4, 's3': 5},
+        's3': {'h7': 1, 'h8': 2, 'h9': 3, 's2': 4},
+        's4': dict({'c%d' % i: i for i in range(1, n_clients + 1)}, s1=10),
+    }
+    switches = []
+    for i, name in enumerate(MEMBERS + ['s4'], 1):
+        switches.append({'name': name, 'dpid': str(i), 'mode': mode,
+                         'openflow': ['OpenFlow13'], 'ports': ports[name]})
+    doc = {
+        'description': 'mininet-topos/paxos_line.py: thesis Figure 3.4 in '
+                       'a line, clients on s4',
+        'switches': switches,
+        'links': [{'a': 's1:s2', 'b': 's2:s1'}, {'a': 's2:s3', 'b': 's3:s2'},
+                  {'a': 's1:s4', 'b': 's4:s1'}],
+    }
+    if paxos:
+        # The client switch sends service frames up to s1 without asking.
+        switches[3]['flows'] = ['priority=100,dl_dst=%s,actions=output:s1'
+                                % SERVICE_MAC]
+        doc['paxos'] = {'groups': [{
+            'group': 1, 'members': MEMBERS, 'leader': 's1',
+            'window': window, 'service_mac': SERVICE_MAC,
+            'clients': ['s1:s4'],
+            'replicas': [{'port': '%s:h%d' % (MEMBERS[(i - 1) // 3], i),
+                          'mac': host_mac(i), 'ip': '10.0.0.%d' % i}
+                         for i in range(1, 10)],
+        }]}
+    return doc
+
+
+# Link-latency lower bound of c1 -> {h5, h8, h9} -> c1 with Paxos (see
+# mininet-topos/README.md): c1 -> s4 -> s1 is 10 ms; s2 decides 5 ms
+# later (the ACCEPT and s1's LEARN arrive together), s3 10 ms later; one
+# more link to the replica, then the reply's way back (h5: 4 links, h8/h9:
+# 5 links).  h5: 10+5+5+20 = 40 ms; h8, h9: 10+10+5+25 = 50 ms; the client
+# has all three replies after 50 ms.
+BOUND_MS = {'h5': 40.0, 'h8': 50.0, 'h9': 50.0, 'all': 50.0}
+
+topos = {'paxos_line': PaxosLine}
