@@ -619,8 +619,16 @@ SwitchConn::handle_packet_in(const ofp_header *oh)
         memset(&fm, 0, sizeof fm);
         struct match match;
         match_init_catchall(&match);
-        struct eth_addr dst;
+        /* Per source, destination and ingress port, as POX's l2_learning
+         * does: with destination-only flows, a switch whose traffic to a
+         * host already matches a flow never sees (so never learns) the
+         * hosts behind that traffic, and their replies are flooded through
+         * the controller forever. */
+        struct eth_addr src, dst;
         memcpy(dst.ea, eth, 6);
+        memcpy(src.ea, eth + 6, 6);
+        match_set_in_port(&match, u16_to_ofp(in_port));
+        match_set_dl_src(&match, src);
         match_set_dl_dst(&match, dst);
         minimatch_init(&fm.match, &match);
         fm.priority = kLearnedPriority;

@@ -46,7 +46,8 @@ THESIS = {'flows_median_ms': 43.90, 'noflows_median_ms': 76.10,
 class Network:
     """PaxosLine + the controller in one mode, started and stopped."""
 
-    def __init__(self, work, mode, paxos, n_clients=1, window=1024):
+    def __init__(self, work, mode, paxos, n_clients=1, window=1024,
+                 delay_us=paxos_line.DELAY_US):
         from mininet.net import Mininet
         from mininet.node import OVSSwitch, RemoteController
         self.work = work
@@ -55,7 +56,8 @@ class Network:
             paxos_line.deployment(mode, n_clients, paxos, window),
             REST_PORT, OF_PORT)
         self.ctl.start()   # Before Mininet looks for it.
-        self.net = Mininet(topo=paxos_line.PaxosLine(n_clients=n_clients),
+        self.net = Mininet(topo=paxos_line.PaxosLine(n_clients=n_clients,
+                                                     delay_us=delay_us),
                            switch=OVSSwitch, controller=None,
                            autoSetMacs=False)
         self.net.addController(RemoteController('c0', ip='127.0.0.1',

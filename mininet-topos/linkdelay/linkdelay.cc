@@ -18,7 +18,9 @@
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -145,30 +147,52 @@ receive_all(Direction &d, size_t queue_limit)
     }
 }
 
-// Sends what is due; returns the next due time, or 0 if nothing waits.
-Nanos
-send_due(Direction &d)
+// How long before a frame is due the emulator stops sleeping and spins:
+// waking up from a timer takes longer than that in a VM.
+constexpr Nanos kSpin = 100000;
+
+// Sends the frame at the head of 'd' once it is due.
+void
+send_head(Direction &d)
 {
-    while (!d.queue.empty()) {
-        Nanos t = now(CLOCK_MONOTONIC);
-        Frame &f = d.queue.front();
-        if (f.due > t) {
-            return f.due;
-        }
-        if (send(d.out_fd, f.bytes.data(), f.bytes.size(), 0) < 0) {
-            if (errno == EAGAIN || errno == ENOBUFS) {
-                return t + 50000;   // Device busy: retry in 50 us.
-            }
-            d.dropped_send++;
-        } else {
-            d.forwarded++;
-            if (t - f.due > d.max_late) {
-                d.max_late = t - f.due;
-            }
-        }
-        d.queue.pop_front();
+    Frame &f = d.queue.front();
+    Nanos t = now(CLOCK_MONOTONIC);
+    while (f.due > t) {
+        t = now(CLOCK_MONOTONIC);
     }
-    return 0;
+    if (send(d.out_fd, f.bytes.data(), f.bytes.size(), 0) < 0) {
+        d.dropped_send++;
+    } else {
+        d.forwarded++;
+        if (t - f.due > d.max_late) {
+            d.max_late = t - f.due;
+        }
+    }
+    d.queue.pop_front();
+}
+
+// Sends every frame due within kSpin, earliest first across all
+// directions; returns when to look again, or 0 if nothing waits.
+Nanos
+send_due(std::vector<Direction> &dirs)
+{
+    for (;;) {
+        Direction *first = nullptr;
+        for (Direction &d : dirs) {
+            if (!d.queue.empty()
+                && (!first || d.queue.front().due < first->queue.front().due)) {
+                first = &d;
+            }
+        }
+        if (!first) {
+            return 0;
+        }
+        Nanos due = first->queue.front().due;
+        if (due > now(CLOCK_MONOTONIC) + kSpin) {
+            return due - kSpin;
+        }
+        send_head(*first);
+    }
 }
 
 void
@@ -259,6 +283,13 @@ main(int argc, char *argv[])
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGUSR1, &sa, nullptr);
 
+    /* Wake up when a frame is due, not up to 50 us later (the default
+     * timer slack), and stay ahead of other processes. */
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+    sched_param sp = {};
+    sp.sched_priority = 10;
+    sched_setscheduler(0, SCHED_FIFO, &sp);
+
     int ep = epoll_create1(0);
     int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
     epoll_event ev = {};
@@ -281,13 +312,7 @@ main(int argc, char *argv[])
                 receive_all(dirs[events[i].data.u64], queue_limit);
             }
         }
-        Nanos next = 0;
-        for (Direction &d : dirs) {
-            Nanos t = send_due(d);
-            if (t && (!next || t < next)) {
-                next = t;
-            }
-        }
+        Nanos next = send_due(dirs);
         itimerspec its = {};
         if (next) {
             its.it_value.tv_sec = next / 1000000000;
