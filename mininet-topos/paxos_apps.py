@@ -22,10 +22,12 @@ import json
 import select
 import signal
 import socket
+import struct
 import sys
 import time
 
 SO_RCVBUFFORCE = 33   # <asm-generic/socket.h>; not in the socket module.
+SO_TIMESTAMPNS = 35   # Ditto.
 
 
 def replica(args):
@@ -57,26 +59,33 @@ def split_target(text):
 
 def rtt(args):
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    # Replies are timed by the kernel's receive timestamp, as ping does, so
+    # that this process' own wake-up is not part of the network's RTT.
+    sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
     target = split_target(args.to)
     expect = args.expect.split(',')
     with open(args.out, 'w') as out:
         for seq in range(args.count):
             payload = ('%s %d %.6f' % (args.name, seq, time.time())).encode()
-            start = time.perf_counter()
+            start = time.time()
             sock.sendto(payload, target)
             got = {}
             deadline = start + 1.0
             while len(got) < len(expect):
-                left = deadline - time.perf_counter()
+                left = deadline - time.time()
                 if left <= 0:
                     break
                 ready, _, _ = select.select([sock], [], [], left)
                 if not ready:
                     break
-                data, peer = sock.recvfrom(65535)
+                data, anc, _, peer = sock.recvmsg(65535, 64)
+                stamp = time.time()
+                for level, kind, value in anc:
+                    if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+                        sec, nsec = struct.unpack('qq', value[:16])
+                        stamp = sec + nsec / 1e9
                 if data == payload and peer[0] in expect:
-                    got.setdefault(peer[0],
-                                   (time.perf_counter() - start) * 1000.0)
+                    got.setdefault(peer[0], (stamp - start) * 1000.0)
             out.write(json.dumps({'seq': seq, 'rtt_ms': {
                 ip: got.get(ip) for ip in expect}}) + '\n')
             time.sleep(args.gap)
