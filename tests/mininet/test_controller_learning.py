@@ -11,43 +11,19 @@ cxxa-controller (passive, ptcp:16653) which knows them by datapath id.
                      baseline).
 
 Exit status 0 on success.  Needs root (network namespaces)."""
-import json
 import os
 import re
-import subprocess
 import sys
-import time
-import urllib.request
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(TOP, 'mininet-topos'))
-BUILD = os.environ.get('BUILD', os.path.join(TOP, 'build'))
-CONTROLLER = os.environ.get('CONTROLLER',
-                            os.path.join(BUILD, 'controller', 'cxxa-controller'))
+
+import ovs_sandbox  # noqa: E402
+from controller_proc import BUILD, Controller  # noqa: E402
+
 WORK = os.path.join(BUILD, 'mininet-learning')
 REST = 18199
 OF_PORT = 16653
-
-import ovs_sandbox  # noqa: E402
-
-
-def rest(path):
-    with urllib.request.urlopen('http://127.0.0.1:%d%s' % (REST, path),
-                                timeout=10) as r:
-        return json.loads(r.read())
-
-
-def switches():
-    return {s['name']: s for s in rest('/switches')}
-
-
-def wait_until(pred, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return
-        time.sleep(0.1)
-    raise RuntimeError('timed out waiting for ' + what)
 
 
 def run_mode(mode, failures):
@@ -55,19 +31,11 @@ def run_mode(mode, failures):
     from mininet.node import OVSSwitch, RemoteController
     from two_switches import TwoSwitches
 
-    os.makedirs(WORK, exist_ok=True)
-    deployment = os.path.join(WORK, 'deployment-%s.json' % mode)
-    with open(deployment, 'w') as f:
-        json.dump({'switches': [
-            {'name': 's1', 'dpid': '1', 'mode': mode},
-            {'name': 's2', 'dpid': '2', 'mode': mode}]}, f)
-    ctl = os.path.join(WORK, 'ctl-%s' % mode)
-    pidfile = os.path.join(WORK, 'controller-%s.pid' % mode)
-    subprocess.run([CONTROLLER, '--deployment=' + deployment,
-                    '--rest=127.0.0.1:%d' % REST, '--unixctl=' + ctl,
-                    '--log-file=' + os.path.join(WORK, 'controller-%s.log' % mode),
-                    '--pidfile=' + pidfile, '--detach', '--no-chdir',
-                    '-vconsole:off', 'ptcp:%d:127.0.0.1' % OF_PORT], check=True)
+    ctl = Controller(WORK, 'controller-%s' % mode, {'switches': [
+        {'name': 's1', 'dpid': '1', 'mode': mode},
+        {'name': 's2', 'dpid': '2', 'mode': mode}]}, REST, OF_PORT)
+    ctl.start()
+    switches = ctl.switches
     net = Mininet(topo=TwoSwitches(), switch=OVSSwitch, controller=None,
                   autoSetMacs=False)
     net.addController(RemoteController('c0', ip='127.0.0.1', port=OF_PORT))
@@ -78,8 +46,7 @@ def run_mode(mode, failures):
             ovs_sandbox.disable_offload(h)
             # No IPv6 chatter (router solicitations, MLD) in the counts.
             h.cmd('sysctl -qw net.ipv6.conf.all.disable_ipv6=1')
-        wait_until(lambda: all(s['in_sync'] for s in switches().values())
-                   and len(switches()) == 2, 20, 'both switches in sync')
+        ctl.wait_in_sync(['s1', 's2'], timeout=20)
         loss = net.ping([h1, h2], timeout=2)
         print('%s: ping h1<->h2 loss %s%%' % (mode, loss))
         if loss > 0:
@@ -122,8 +89,7 @@ def run_mode(mode, failures):
                                 'packet-ins' % (pout, pin))
     finally:
         net.stop()
-        subprocess.run(['ovs-appctl', '-t', ctl, 'exit'], capture_output=True)
-        time.sleep(0.3)
+        ctl.stop()
 
 
 def main():

@@ -2,32 +2,14 @@
 #include <gtest/gtest.h>
 
 #include "deployment.h"
+#include "deployment_errors.h"
 #include "ofp_flows.h"
 
 using namespace cxxa::controller;
+using namespace cxxa::controller::testing;
 using nlohmann::json;
 
 namespace {
-
-std::vector<std::string>
-errors_of(const std::string &text)
-{
-    std::vector<std::string> errors;
-    auto d = parse_deployment_text(text, check_flow_text, errors);
-    EXPECT_EQ(d.has_value(), errors.empty());
-    return errors;
-}
-
-bool
-has_error(const std::vector<std::string> &errors, const std::string &prefix)
-{
-    for (const std::string &e : errors) {
-        if (e.rfind(prefix, 0) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
 
 const char *kGood = R"J({
   "switches": [

@@ -4,9 +4,11 @@
 #include <algorithm>
 
 #include "deployment.h"
+#include "deployment_errors.h"
 #include "ofp_flows.h"
 
 using namespace cxxa::controller;
+using namespace cxxa::controller::testing;
 using nlohmann::json;
 
 namespace {
@@ -34,26 +36,6 @@ line_doc()
       {"port": "s3:h7", "mac": "00:00:00:00:00:07"}]
   }]}
 })J");
-}
-
-std::vector<std::string>
-errors_of(const json &doc)
-{
-    std::vector<std::string> errors;
-    auto d = parse_deployment(doc, check_flow_text, errors);
-    EXPECT_EQ(d.has_value(), errors.empty());
-    return errors;
-}
-
-bool
-has_error(const std::vector<std::string> &errors, const std::string &prefix)
-{
-    for (const std::string &e : errors) {
-        if (e.rfind(prefix, 0) == 0) {
-            return true;
-        }
-    }
-    return false;
 }
 
 std::vector<std::string>
