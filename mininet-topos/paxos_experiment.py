@@ -56,12 +56,15 @@ class Network:
             paxos_line.deployment(mode, n_clients, paxos, window),
             REST_PORT, OF_PORT)
         self.ctl.start()   # Before Mininet looks for it.
-        self.net = Mininet(topo=paxos_line.PaxosLine(n_clients=n_clients,
-                                                     delay_us=delay_us),
-                           switch=OVSSwitch, controller=None,
-                           autoSetMacs=False)
-        self.net.addController(RemoteController('c0', ip='127.0.0.1',
-                                                port=OF_PORT))
+        try:
+            self.net = Mininet(topo=paxos_line.PaxosLine(
+                n_clients=n_clients, delay_us=delay_us),
+                switch=OVSSwitch, controller=None, autoSetMacs=False)
+            self.net.addController(RemoteController('c0', ip='127.0.0.1',
+                                                    port=OF_PORT))
+        except BaseException:
+            self.ctl.stop()   # No controller left behind.
+            raise
         self.procs = []
         self.links = LinkDelay(os.path.join(work, 'linkdelay-stats.txt'))
         self.link_stats = ''

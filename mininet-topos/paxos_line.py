@@ -7,16 +7,17 @@
 s1, s2, s3 are the Paxos members (node ids 1, 2, 3; s1 leads); the three
 replica hosts behind each receive the ordered client frames.  Clients sit
 on their own switch s4, attached to s1.  Every link has 5 ms of latency
-each way (TCLink/netem), so h1 -> h9 crosses four links: 40 ms RTT.
+each way, so h1 -> h9 crosses four links: 40 ms RTT.  The latency comes
+from the link emulator of delayed_link.py: this kernel has no sch_netem,
+so TCLink(delay=...) cannot work.
 
 Clients send to the replicated service's address (SERVICE_IP/MAC); the
 switches order every such frame with Paxos and deliver it to each replica
 rewritten to the replica's own MAC and IP, as the thesis' mirroring did.
 Replies go straight back through the L2 learning switch.
 
-Port numbers: on s1..s3 the hosts are ports 1-3, the link towards s1 (or
-s4 for s1) port 4 and the link towards s3 port 5 -- precisely: s1: s2=4,
-s4=5; s2: s1=4, s3=5; s3: s2=4.  On s4, client i is port i and s1 is 10.
+Port numbers: on s1, s2, s3 the replicas are ports 1-3; s1: s2=4, s4=5;
+s2: s1=4, s3=5; s3: s2=4.  On s4, client i is port i and s1 is 10.
 """
 from delayed_link import DelayedLink
 from mininet.topo import Topo
