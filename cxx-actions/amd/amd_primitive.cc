@@ -1,13 +1,79 @@
 // amd_primitive.cc: see amd_primitive.h.
 #include "amd_primitive.h"
 
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <sstream>
+
+#include "amd_report.h"
 #include "bridge/args.h"
 
 namespace cxxa::amd {
 
+namespace {
+
+int64_t now_ms()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+struct OpName {
+    Op op;
+    const char *name;
+};
+constexpr OpName kOps[] = {
+    {Op::kDeliver, "deliver"}, {Op::kStore, "store"},
+    {Op::kHold, "hold"},       {Op::kRelease, "release"},
+    {Op::kReport, "report"},   {Op::kDiscard, "discard"},
+};
+
+const char *op_name(Op op)
+{
+    for (const auto &o : kOps) {
+        if (o.op == op) {
+            return o.name;
+        }
+    }
+    return "?";
+}
+
+bool stores(Op op) { return op == Op::kDeliver || op == Op::kStore; }
+
+std::string json_string(std::string_view s)
+{
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (static_cast<unsigned char>(c) < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            out += buf;
+        } else {
+            out += c;
+        }
+    }
+    return out + "\"";
+}
+
+}  // namespace
+
+BridgeStore::BridgeStore() : store(AmdPrimitive::memory()) {}
+
+MemoryCap &AmdPrimitive::memory()
+{
+    static MemoryCap cap;
+    return cap;
+}
+
 std::string AmdPrimitive::synopsis() const
 {
-    return "amd:store(server=VIP)|release(server=VIP)";
+    return "amd:deliver|store(server=VIP[,max_packets=N,max_bytes=N,"
+           "max_age_ms=N])|hold|release|report|discard(server=VIP)";
 }
 
 std::unique_ptr<const ActionConfig>
@@ -15,19 +81,37 @@ AmdPrimitive::parse(std::string_view args) const
 {
     OpArgs a = parse_op_args(args);
     auto cfg = std::make_unique<AmdConfig>();
-    if (a.op == "store") {
-        cfg->op = Op::kStore;
-    } else if (a.op == "release") {
-        cfg->op = Op::kRelease;
-    } else {
+    bool known = false;
+    for (const auto &o : kOps) {
+        if (a.op == o.name) {
+            cfg->op = o.op;
+            known = true;
+        }
+    }
+    if (!known) {
         throw ArgError("unknown operation '" + a.op +
-                       "' (expected store or release)");
+                       "' (expected deliver, store, hold, release, report "
+                       "or discard)");
     }
     auto server = a.take("server");
     if (!server) {
         throw ArgError(a.op + " needs server=VIRTUAL_IP");
     }
     cfg->server = parse_ipv4("server", *server);
+    if (stores(cfg->op)) {
+        if (auto v = a.take("max_packets")) {
+            cfg->limits.max_packets = parse_uint("max_packets", *v, 1,
+                                                 1u << 24);
+        }
+        if (auto v = a.take("max_bytes")) {
+            cfg->limits.max_bytes = parse_uint("max_bytes", *v, 1,
+                                               1ull << 40);
+        }
+        if (auto v = a.take("max_age_ms")) {
+            cfg->limits.max_age_ms = parse_uint("max_age_ms", *v, 1,
+                                                UINT32_MAX);
+        }
+    }
     a.expect_all_taken();
     return cfg;
 }
@@ -35,25 +119,227 @@ AmdPrimitive::parse(std::string_view args) const
 std::string AmdPrimitive::format(const ActionConfig &c) const
 {
     const auto &cfg = static_cast<const AmdConfig &>(c);
-    return format_op_args(cfg.op == Op::kStore ? "store" : "release",
-                          {{"server", format_ipv4(cfg.server)}});
+    std::vector<std::pair<std::string, std::string>> kv{
+        {"server", format_ipv4(cfg.server)}};
+    const Limits d;
+    if (cfg.limits.max_packets != d.max_packets) {
+        kv.emplace_back("max_packets",
+                        std::to_string(cfg.limits.max_packets));
+    }
+    if (cfg.limits.max_bytes != d.max_bytes) {
+        kv.emplace_back("max_bytes", std::to_string(cfg.limits.max_bytes));
+    }
+    if (cfg.limits.max_age_ms != d.max_age_ms) {
+        kv.emplace_back("max_age_ms", std::to_string(cfg.limits.max_age_ms));
+    }
+    return format_op_args(op_name(cfg.op), kv);
 }
 
 unsigned int AmdPrimitive::flags(const ActionConfig &c) const
 {
-    // A release replaces the trigger with the stored packets.
-    return static_cast<const AmdConfig &>(c).op == Op::kRelease
-               ? CXXA_F_RESHAPES
-               : 0;
+    // Packets that come out of these are not the packet that went in: the
+    // stored ones (any kind), or a report frame.
+    switch (static_cast<const AmdConfig &>(c).op) {
+    case Op::kDeliver:
+    case Op::kRelease:
+    case Op::kReport:
+        return CXXA_F_RESHAPES;
+    default:
+        return 0;
+    }
 }
 
-void AmdPrimitive::execute(const ActionConfig &, std::string_view bridge,
+std::string AmdPrimitive::report_json(std::string_view bridge, Store &store,
+                                      uint32_t vip)
+{
+    std::ostringstream o;
+    o << "{\"bridge\":" << json_string(bridge)
+      << ",\"server\":\"" << format_ipv4(vip) << "\"";
+    auto q = store.find(vip);
+    if (q) {
+        ServerSnapshot s = q->snapshot(now_ms());
+        const ServerCounters &c = s.counters;
+        o << ",\"state\":\"" << mode_name(s.mode) << "\""
+          << ",\"draining\":" << (s.draining ? "true" : "false")
+          << ",\"packets\":" << s.packets << ",\"bytes\":" << s.bytes
+          << ",\"oldest_age_ms\":" << s.oldest_age_ms
+          << ",\"stored\":" << c.stored << ",\"released\":" << c.released
+          << ",\"passed\":" << c.passed
+          << ",\"drop_packets\":" << c.drop_packets
+          << ",\"drop_bytes\":" << c.drop_bytes
+          << ",\"drop_memory\":" << c.drop_memory
+          << ",\"expired\":" << c.expired
+          << ",\"discarded\":" << c.discarded << ",\"holds\":" << c.holds
+          << ",\"releases\":" << c.releases;
+    } else {
+        o << ",\"state\":\"unknown\",\"packets\":0,\"bytes\":0";
+    }
+    o << ",\"memory_used\":" << memory().used()
+      << ",\"memory_cap\":" << memory().cap() << "}";
+    return o.str();
+}
+
+void AmdPrimitive::execute(const ActionConfig &c, std::string_view bridge,
                            Batch &batch)
 {
-    counters(bridge).errors += batch.size();  // Not implemented: issue #5.
-    for (size_t i = 0; i < batch.size(); i++) {
-        batch.drop(i);
+    const auto &cfg = static_cast<const AmdConfig &>(c);
+    Store &store = stores_.get(bridge).store;
+    Counters &counters = this->counters(bridge);
+
+    if (cfg.op == Op::kReport) {
+        for (size_t i = 0; i < batch.size(); i++) {
+            Packet p = batch.packet(i);
+            batch.emit(i, build_report(p.data, p.size,
+                                       report_json(bridge, store,
+                                                   cfg.server)));
+            batch.consume(i);
+        }
+        return;
     }
+    if (cfg.op == Op::kDiscard) {
+        store.discard(cfg.server);
+        for (size_t i = 0; i < batch.size(); i++) {
+            batch.consume(i);
+        }
+        return;
+    }
+
+    std::shared_ptr<ServerQueue> q = store.get(cfg.server);
+    if (!q) {
+        /* The bridge's server table is full (counted there too). */
+        for (size_t i = 0; i < batch.size(); i++) {
+            batch.drop(i);
+        }
+        return;
+    }
+
+    std::vector<StoredPacket> released;
+    auto send_released = [&](size_t i) {
+        int64_t now = now_ms();
+        do {
+            for (const StoredPacket &p : released) {
+                batch.emit(i, p.frame);
+            }
+        } while (q->finish_drain(now, released));
+    };
+
+    for (size_t i = 0; i < batch.size(); i++) {
+        Packet p = batch.packet(i);
+        switch (cfg.op) {
+        case Op::kStore:
+            if (q->store(p.data, p.size, cfg.limits, now_ms())
+                == Verdict::kStored) {
+                batch.consume(i);
+            } else {
+                batch.drop(i);
+            }
+            break;
+        case Op::kDeliver: {
+            released.clear();
+            Verdict v = q->deliver(p.data, p.size, cfg.limits, now_ms(),
+                                   released);
+            if (v == Verdict::kStored) {
+                batch.consume(i);
+            } else if (v == Verdict::kDropped) {
+                batch.drop(i);
+            } else if (released.empty()) {
+                batch.pass(i);
+            } else {
+                /* The stored packets, then this one, then whatever other
+                 * threads stored while we were sending. */
+                int64_t now = now_ms();
+                for (const StoredPacket &s : released) {
+                    batch.emit(i, s.frame);
+                }
+                batch.pass(i);
+                while (q->finish_drain(now, released)) {
+                    for (const StoredPacket &s : released) {
+                        batch.emit(i, s.frame);
+                    }
+                }
+            }
+            break;
+        }
+        case Op::kHold:
+            q->hold();
+            batch.consume(i);
+            break;
+        case Op::kRelease:
+            released.clear();
+            if (q->release(now_ms(), released)) {
+                send_released(i);
+            }
+            batch.consume(i);
+            break;
+        default:
+            counters.errors++;
+            batch.drop(i);
+            break;
+        }
+    }
+}
+
+std::string AmdPrimitive::show(const std::string &only)
+{
+    std::ostringstream o;
+    o << "memory: " << memory().used() << " of " << memory().cap()
+      << " bytes stored (all bridges)\n";
+    bool any = false;
+    int64_t now = now_ms();
+    stores_.for_each([&](const std::string &bridge, BridgeStore &bs) {
+        if (!only.empty() && bridge != only) {
+            return;
+        }
+        any = true;
+        auto servers = bs.store.snapshot(now);
+        o << "bridge " << bridge << ": " << servers.size() << " servers, "
+          << bs.store.n_table_full.load() << " drops (server table full)\n";
+        for (const ServerSnapshot &s : servers) {
+            const ServerCounters &c = s.counters;
+            o << "  server " << format_ipv4(s.vip) << ": "
+              << mode_name(s.mode) << (s.draining ? " (sending)" : "")
+              << ", stored now " << s.packets << " packets " << s.bytes
+              << " bytes";
+            if (s.oldest_age_ms >= 0) {
+                char age[32];
+                std::snprintf(age, sizeof age, "%.3f",
+                              s.oldest_age_ms / 1000.0);
+                o << ", oldest " << age << " s";
+            }
+            o << "\n    stored " << c.stored << ", released " << c.released
+              << ", passed " << c.passed << ", holds " << c.holds
+              << ", releases " << c.releases << "\n    dropped: "
+              << c.drop_packets << " over max_packets, " << c.drop_bytes
+              << " over max_bytes, " << c.drop_memory
+              << " over memory cap, " << c.expired << " expired, "
+              << c.discarded << " discarded\n";
+        }
+    });
+    if (!only.empty() && !any) {
+        throw std::runtime_error("no AMD state for bridge " + only);
+    }
+    return o.str();
+}
+
+std::vector<Command> AmdPrimitive::commands()
+{
+    return {
+        Command{"amd/show", "[bridge]", 0, 1,
+                [this](const std::vector<std::string> &args) {
+                    return show(args.empty() ? "" : args[0]);
+                }},
+        Command{"amd/set-memory-cap", "bytes", 1, 1,
+                [](const std::vector<std::string> &args) {
+                    uint64_t cap;
+                    try {
+                        cap = parse_uint("bytes", args[0], 0, 1ull << 44);
+                    } catch (const ArgError &e) {
+                        throw std::runtime_error(e.what());
+                    }
+                    memory().set_cap(cap);
+                    return "memory cap " + std::to_string(cap) + " bytes\n";
+                }},
+    };
 }
 
 }  // namespace cxxa::amd

@@ -1,25 +1,44 @@
 // amd_primitive.h: the "amd" primitive (asynchronous message delivery).
 //
-//   amd:store(server=VIP)     keep the packet for the server whose virtual
-//                             IPv4 address is VIP (per bridge, per server)
-//   amd:release(server=VIP)   send the server's stored packets, in arrival
-//                             order, through the actions that follow
+//   amd:deliver(server=VIP[,LIMITS])  the online/offline path of a server:
+//                     while it is offline, store the packet; once online,
+//                     its stored packets leave first, then this one
+//   amd:store(server=VIP[,LIMITS])    store the packet, whatever the mode
+//   amd:hold(server=VIP)     the server goes offline (trigger: consumed)
+//   amd:release(server=VIP)  the server goes online; its stored packets
+//                     leave, oldest first, through the actions that follow
+//                     (trigger: consumed)
+//   amd:report(server=VIP)   the trigger is replaced by a report frame
+//                     (amd_report.h), e.g. for "controller" to send up
+//   amd:discard(server=VIP)  drop the server's stored packets and forget it
+//                     (trigger: consumed)
 //
-// This issue (#2) defines the grammar; the buffer and its bounds are issue
-// #5.  Until then executing either operation drops the packet, counted as
-// an error in cxx-action/list.
+// LIMITS: max_packets=1..16777216 (65536), max_bytes=1..2^40 (64 MiB),
+// max_age_ms=1..2^32-1 (600000); defaults are omitted from the canonical
+// form.  They apply to the packets stored by that action.
+//
+// State is per bridge and per virtual IPv4 address (amd_store.h, which also
+// states the ordering rules); ovs-appctl amd/show shows it,
+// amd/set-memory-cap sets the process-wide cap on stored bytes.
 #ifndef CXXA_AMD_PRIMITIVE_H
 #define CXXA_AMD_PRIMITIVE_H
 
+#include "amd_store.h"
 #include "bridge/registry.h"
 
 namespace cxxa::amd {
 
-enum class Op { kStore, kRelease };
+enum class Op { kDeliver, kStore, kHold, kRelease, kReport, kDiscard };
 
 struct AmdConfig : ActionConfig {
     Op op = Op::kStore;
     uint32_t server = 0;  // Virtual IPv4 address, host byte order.
+    Limits limits;
+};
+
+struct BridgeStore {
+    BridgeStore();
+    Store store;
 };
 
 class AmdPrimitive : public Primitive {
@@ -33,6 +52,16 @@ class AmdPrimitive : public Primitive {
     unsigned int flags(const ActionConfig &) const override;
     void execute(const ActionConfig &, std::string_view bridge,
                  Batch &batch) override;
+    std::vector<Command> commands() override;
+
+    // The process-wide cap on stored bytes, shared by every bridge.
+    static MemoryCap &memory();
+
+  private:
+    std::string show(const std::string &bridge);
+    std::string report_json(std::string_view bridge, Store &, uint32_t vip);
+
+    PerBridge<BridgeStore> stores_;
 };
 
 }  // namespace cxxa::amd

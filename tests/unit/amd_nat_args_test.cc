@@ -21,18 +21,42 @@ std::string parse(const char *name, const char *args)
 
 }  // namespace
 
-TEST(AmdArgs, StoreAndRelease)
+TEST(AmdArgs, EveryOperation)
 {
-    EXPECT_EQ(parse("amd", "store(server=10.9.0.1)"), "store(server=10.9.0.1)");
+    for (const char *op :
+         {"deliver", "store", "hold", "release", "report", "discard"}) {
+        std::string a = std::string(op) + "(server=10.9.0.1)";
+        EXPECT_EQ(parse("amd", a.c_str()), a);
+    }
+}
+
+TEST(AmdArgs, LimitsRoundTripAndDefaultsAreOmitted)
+{
+    EXPECT_EQ(parse("amd", "deliver(max_age_ms=600000,server=10.9.0.1,"
+                           "max_packets=65536)"),
+              "deliver(server=10.9.0.1)");
+    EXPECT_EQ(parse("amd", "store(server=10.9.0.1,max_age_ms=5,max_bytes=9,"
+                           "max_packets=3)"),
+              "store(server=10.9.0.1,max_packets=3,max_bytes=9,"
+              "max_age_ms=5)");
+}
+
+TEST(AmdArgs, Errors)
+{
     EXPECT_EQ(parse("amd", "release(server=010.9.0.1)"),
               "ERROR amd: server: '010.9.0.1' is not an IPv4 address");
     EXPECT_EQ(parse("amd", "store"),
               "ERROR amd: store needs server=VIRTUAL_IP");
     EXPECT_EQ(parse("amd", "buffer(server=1.1.1.1)"),
-              "ERROR amd: unknown operation 'buffer' (expected store or "
-              "release)");
+              "ERROR amd: unknown operation 'buffer' (expected deliver, "
+              "store, hold, release, report or discard)");
     EXPECT_EQ(parse("amd", "store(server=1.1.1.1,limit=3)"),
               "ERROR amd: unknown key 'limit' for store");
+    EXPECT_EQ(parse("amd", "store(server=1.1.1.1,max_packets=0)"),
+              "ERROR amd: max_packets: 0 is out of range 1..16777216");
+    // Limits belong to the operations that store.
+    EXPECT_EQ(parse("amd", "release(server=1.1.1.1,max_packets=3)"),
+              "ERROR amd: unknown key 'max_packets' for release");
 }
 
 TEST(NatArgs, OutDefaultsAreOmitted)
