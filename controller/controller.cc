@@ -79,6 +79,16 @@ Controller::Controller(std::string deployment_file, uint32_t passive_versions)
 {
     latch_init(&wake_);
     latch_init(&reload_);
+    packet_in_hook_ = [this](SwitchConn &c, const uint8_t *frame,
+                             size_t len, uint32_t) {
+        if (!c.spec()) {
+            return false;
+        }
+        AmdEffects fx;
+        bool took = amd_.packet_in(c.spec()->name, frame, len, fx);
+        apply_amd(fx);
+        return took;
+    };
 }
 
 Controller::~Controller()
@@ -153,9 +163,110 @@ Controller::passive_spec(uint64_t dpid) const
 {
     const SwitchSpec *s = deployment_.find_switch_by_dpid(dpid);
     if (s && s->connect.empty()) {
-        return *s;
+        return with_amd(*s);
     }
     return std::nullopt;
+}
+
+SwitchSpec
+Controller::with_amd(const SwitchSpec &s) const
+{
+    SwitchSpec out = s;
+    for (std::string &f : amd_.flows_for(s.name)) {
+        out.flows.push_back(std::move(f));
+    }
+    return out;
+}
+
+template <class F>
+void
+Controller::for_each_conn(F f)
+{
+    for (auto &[name, conn] : active_) {
+        f(*conn);
+    }
+    for (auto &conn : passive_) {
+        f(*conn);
+    }
+}
+
+SwitchConn *
+Controller::conn_by_name(const std::string &name)
+{
+    SwitchConn *found = nullptr;
+    for_each_conn([&](SwitchConn &c) {
+        if (c.spec() && c.spec()->name == name && !found) {
+            found = &c;
+        }
+    });
+    return found;
+}
+
+/* Re-sends the AMD switches' flows if they changed, then the packet-outs,
+ * each after the flow mods before it. */
+void
+Controller::apply_amd(AmdEffects &fx)
+{
+    if (fx.flows_changed) {
+        for_each_conn([&](SwitchConn &c) {
+            if (!c.spec()) {
+                return;
+            }
+            const SwitchSpec *base = deployment_.find_switch(c.spec()->name);
+            if (base && (c.passive() ? base->connect.empty()
+                                     : !base->connect.empty())) {
+                c.set_spec(with_amd(*base));
+            }
+        });
+    }
+    for (AmdPacketOut &po : fx.packet_outs) {
+        SwitchConn *c = conn_by_name(po.sw);
+        std::string why = c ? c->send_packet_out(po.actions, po.frame)
+                            : "not connected";
+        if (!why.empty()) {
+            /* A switch that comes back is told every server's mode again
+             * once it is in sync (run()). */
+            n_amd_pout_failed_++;
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+            VLOG_WARN_RL(&rl, "amd: %s: packet-out \"%s\" not sent: %s",
+                         po.sw.c_str(), po.actions.c_str(), why.c_str());
+        }
+    }
+}
+
+AmdReply
+Controller::amd_subscribe(const std::string &body)
+{
+    AmdEffects fx;
+    AmdReply r = amd_.subscribe(body, fx);
+    apply_amd(fx);
+    return r;
+}
+
+AmdReply
+Controller::amd_unsubscribe(const std::string &body)
+{
+    AmdEffects fx;
+    AmdReply r = amd_.unsubscribe(body, fx);
+    apply_amd(fx);
+    return r;
+}
+
+AmdReply
+Controller::amd_set_status(const std::string &body)
+{
+    AmdEffects fx;
+    AmdReply r = amd_.set_status(body, fx);
+    apply_amd(fx);
+    return r;
+}
+
+void
+Controller::amd_request_reports()
+{
+    AmdEffects fx;
+    fx.packet_outs = amd_.report_requests();
+    apply_amd(fx);
 }
 
 void
@@ -163,6 +274,8 @@ Controller::apply(Deployment &&d)
 {
     deployment_ = std::move(d);
     generation_++;
+    AmdEffects amd_fx = amd_.configure(deployment_.amd_settings);
+    amd_fx.flows_changed = false;       /* The loop below sets every spec. */
     VLOG_INFO("deployment generation %" PRIu64 ": %zu switches",
               generation_, deployment_.switches.size());
 
@@ -177,11 +290,11 @@ Controller::apply(Deployment &&d)
         if (it != active_.end() && it->second->spec()
             && it->second->spec()->connect == s.connect
             && it->second->spec()->versions == s.versions) {
-            it->second->set_spec(s);
+            it->second->set_spec(with_amd(s));
             active[s.name] = std::move(it->second);
             active_.erase(it);
         } else {
-            active[s.name] = std::make_unique<SwitchConn>(s);
+            active[s.name] = std::make_unique<SwitchConn>(with_amd(s));
         }
     }
     for (auto &[name, conn] : active_) {
@@ -203,6 +316,7 @@ Controller::apply(Deployment &&d)
             conn->set_spec(spec);
         }
     }
+    apply_amd(amd_fx);
 }
 
 void
@@ -258,15 +372,39 @@ Controller::run()
     }
 
     for (auto &[name, conn] : active_) {
+        conn->set_packet_in_hook(&packet_in_hook_);
         conn->run();
     }
     for (auto &conn : passive_) {
+        conn->set_packet_in_hook(&packet_in_hook_);
         conn->run();
         if (conn->awaiting_spec()) {
             conn->set_spec(passive_spec(*conn->dpid()));
         }
     }
-    std::erase_if(passive_, [](const auto &c) { return !c->alive(); });
+    std::erase_if(passive_, [this](const auto &c) {
+        if (!c->alive()) {
+            amd_synced_.erase(c.get());
+            return true;
+        }
+        return false;
+    });
+
+    /* A switch that has just been (re)synchronised is told every AMD
+     * server's mode, in case it missed a transition while away. */
+    AmdEffects fx;
+    for_each_conn([&](SwitchConn &c) {
+        uint64_t &seen = amd_synced_[&c];
+        if (c.n_syncs() != seen) {
+            seen = c.n_syncs();
+            if (c.spec() && c.in_sync()) {
+                for (AmdPacketOut &po : amd_.reassert(c.spec()->name)) {
+                    fx.packet_outs.push_back(std::move(po));
+                }
+            }
+        }
+    });
+    apply_amd(fx);
     for (auto &conn : retiring_) {
         conn->run();
     }
@@ -317,7 +455,17 @@ Controller::health() const
         {"reloads", n_reloads_},
         {"reload_failures", n_reload_failures_},
         {"passive_refused", n_passive_refused_},
+        {"amd", amd_.settings().enabled
+                    ? amd_counters() : json(nullptr)},
     };
+}
+
+json
+Controller::amd_counters() const
+{
+    json j = amd_.counters();
+    j["packet_outs_not_sent"] = n_amd_pout_failed_;
+    return j;
 }
 
 json

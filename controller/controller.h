@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "amd_service.h"
 #include "deployment.h"
 #include "switch_conn.h"
 
@@ -53,7 +54,20 @@ public:
     // Signal-safe: asks the main loop to reload the file.
     void request_reload();
 
+    // AMD (REST handlers run these in the main loop).
+    AmdReply amd_subscribe(const std::string &body);
+    AmdReply amd_unsubscribe(const std::string &body);
+    AmdReply amd_set_status(const std::string &body);
+    // Asks every AMD switch for a report on every server.
+    void amd_request_reports();
+    bool amd_reports_complete(AmdService::Clock::time_point since) const
+    {
+        return amd_.reports_complete(since);
+    }
+    nlohmann::json amd_info() const { return amd_.info(); }
+
     nlohmann::json health() const;
+    nlohmann::json amd_counters() const;
     nlohmann::json switches() const;
     const nlohmann::json &deployment() const { return deployment_.source; }
     uint64_t generation() const { return generation_; }
@@ -62,6 +76,10 @@ public:
 private:
     void apply(Deployment &&);
     std::optional<SwitchSpec> passive_spec(uint64_t dpid) const;
+    SwitchSpec with_amd(const SwitchSpec &) const;
+    void apply_amd(AmdEffects &);
+    SwitchConn *conn_by_name(const std::string &);
+    template <class F> void for_each_conn(F f);
 
     std::string file_;
     uint32_t passive_versions_;
@@ -75,6 +93,11 @@ private:
     std::vector<pvconn *> listeners_;
     uint64_t n_passive_refused_ = 0;
     uint64_t n_reloads_ = 0, n_reload_failures_ = 0;
+
+    AmdService amd_;
+    PacketInHook packet_in_hook_;
+    std::map<const SwitchConn *, uint64_t> amd_synced_;   // n_syncs seen.
+    uint64_t n_amd_pout_failed_ = 0;
 
     std::mutex jobs_mutex_;
     std::deque<std::function<void()>> jobs_;

@@ -389,7 +389,7 @@ parse_deployment(const json &doc, const FlowChecker &check_flow,
         }
     }
     static const std::pair<const char *, const char *> sections[] = {
-        {"amd", "#5"}, {"nat", "#6"},
+        {"nat", "#6"},
     };
     for (const auto &[key, issue] : sections) {
         if (!doc.contains(key)) {
@@ -405,6 +405,9 @@ parse_deployment(const json &doc, const FlowChecker &check_flow,
     }
     d.paxos = doc.value("paxos", json::object());
     d.amd = doc.value("amd", json::object());
+    if (errors.size() == first_error) {
+        d.amd_settings = parse_amd_section(d.amd, d, errors);
+    }
     d.nat = doc.value("nat", json::object());
 
     // Flows last, so that a switch's ports are known to the checker.

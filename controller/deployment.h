@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "amd_section.h"
+
 namespace cxxa::controller {
 
 enum class SwitchMode {
@@ -61,6 +63,7 @@ struct Deployment {
     // Sections owned by the primitives' issues; each, when present, is an
     // object validated by that primitive's code.
     nlohmann::json paxos, amd, nat;
+    AmdSettings amd_settings;       // Parsed "amd".
     nlohmann::json source;          // The document as given.
 
     const SwitchSpec *find_switch(const std::string &name) const;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <future>
+#include <thread>
 
 #include <httplib.h>
 
@@ -15,6 +16,7 @@ namespace {
 
 constexpr size_t kMaxBody = 4 << 20;
 constexpr auto kMainLoopTimeout = std::chrono::seconds(10);
+constexpr auto kReportWait = std::chrono::seconds(1);
 
 void
 send(httplib::Response &res, const RestReply &r)
@@ -142,6 +144,7 @@ RestServer::add_routes()
                                    {"generation", c.generation()}}};
         }));
     });
+    add_amd_routes();
     s.set_error_handler([](const httplib::Request &req,
                            httplib::Response &res) {
         if (!res.body.empty()) {
@@ -153,6 +156,70 @@ RestServer::add_routes()
                         : "request failed";
         send(res, rest_error(res.status, {req.method + " " + req.path + ": "
                                           + why}));
+    });
+}
+
+/* AMD, compatible with the Floodlight module of the seed: same paths, same
+ * JSON field names, {"status": "Success"|"Error", "reason"} replies (with
+ * HTTP status codes that say the same).  Schema: controller/README.md. */
+void
+RestServer::add_amd_routes()
+{
+    httplib::Server &s = *server_;
+    Controller &c = controller_;
+    auto to_rest = [](const AmdReply &r) { return RestReply{r.http, r.body}; };
+
+    s.Post("/amd/server/subscription/json",
+           [this, &c, to_rest](const httplib::Request &req,
+                               httplib::Response &res) {
+        std::string body = req.body;
+        send(res, call([&c, body, to_rest] {
+            return to_rest(c.amd_subscribe(body));
+        }));
+    });
+    s.Delete("/amd/server/subscription/json",
+             [this, &c, to_rest](const httplib::Request &req,
+                                 httplib::Response &res) {
+        std::string body = req.body;
+        send(res, call([&c, body, to_rest] {
+            return to_rest(c.amd_unsubscribe(body));
+        }));
+    });
+    s.Put("/amd/server/status/json",
+          [this, &c, to_rest](const httplib::Request &req,
+                              httplib::Response &res) {
+        std::string body = req.body;
+        send(res, call([&c, body, to_rest] {
+            return to_rest(c.amd_set_status(body));
+        }));
+    });
+    /* Asks the switches for fresh per-server reports (packet-outs whose
+     * replies come back as packet-ins) and waits for them, at most
+     * kReportWait; what did not answer in time is marked. */
+    s.Get("/amd/server/info/json", [this, &c](const httplib::Request &,
+                                              httplib::Response &res) {
+        auto since = AmdService::Clock::now();
+        call([&c] {
+            c.amd_request_reports();
+            return RestReply{};
+        });
+        bool complete = false;
+        for (auto deadline = since + kReportWait;
+             AmdService::Clock::now() < deadline;) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            RestReply r = call([&c, since] {
+                return RestReply{200, c.amd_reports_complete(since)};
+            });
+            if (r.body == true) {
+                complete = true;
+                break;
+            }
+        }
+        send(res, call([&c, complete] {
+            json j = c.amd_info();
+            j["reportsComplete"] = complete;
+            return RestReply{200, j};
+        }));
     });
 }
 

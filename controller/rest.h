@@ -42,6 +42,7 @@ public:
 
 private:
     void add_routes();
+    void add_amd_routes();
 
     Controller &controller_;
     std::unique_ptr<httplib::Server> server_;

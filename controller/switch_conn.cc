@@ -43,6 +43,7 @@ using nlohmann::json;
 namespace {
 
 constexpr size_t kMaxErrors = 16;         // Kept for /switches.
+constexpr size_t kMaxCachedActions = 1024; // Parsed packet-out actions.
 constexpr unsigned kFlowModWindow = 512;  // Flow mods in flight per switch.
 constexpr unsigned kLearnedWindow = 1024; // Learned flow mods in flight.
 constexpr unsigned kPacketOutWindow = 256;
@@ -205,6 +206,7 @@ SwitchConn::run()
                 ofpbuf_delete(msg);
             }
             txq_.clear();
+            drop_after_sync();
         }
         if (retiring_) {
             retire_done_ = true;
@@ -250,6 +252,8 @@ SwitchConn::on_connect()
         ofpbuf_delete(msg);
     }
     txq_.clear();
+    drop_after_sync();
+    pout_actions_.clear();
     resync_ = false;
     version_ = rconn_get_version(rconn_);
     if (version_ == OFP10_VERSION) {
@@ -388,6 +392,7 @@ SwitchConn::start_sync()
         state_ = State::kUnmanaged;
         VLOG_INFO("%s: not in the deployment; its flows are left alone",
                   name().c_str());
+        release_after_sync();
         return;
     }
     if (spec_->dpid && dpid_ && *spec_->dpid != *dpid_) {
@@ -395,6 +400,7 @@ SwitchConn::start_sync()
         record_error("datapath id is " + format_dpid(*dpid_)
                      + " but the deployment says " + format_dpid(*spec_->dpid)
                      + "; not touching its flows");
+        release_after_sync();
         return;
     }
     ofputil_flow_stats_request rq;
@@ -501,6 +507,87 @@ SwitchConn::finish_dump()
     installed_.clear();
 
     queue_barrier();
+    if (!resync_) {
+        release_after_sync();
+    }
+}
+
+/* Messages that had to wait for a reconciliation's flow mods follow them. */
+void
+SwitchConn::release_after_sync()
+{
+    while (!after_sync_.empty()) {
+        queue(after_sync_.front());
+        after_sync_.pop_front();
+    }
+    flush_queue();
+}
+
+void
+SwitchConn::drop_after_sync()
+{
+    n_ordered_pout_failed_ += after_sync_.size();
+    for (ofpbuf *msg : after_sync_) {
+        ofpbuf_delete(msg);
+    }
+    after_sync_.clear();
+}
+
+void
+SwitchConn::queue_ordered(ofpbuf *msg)
+{
+    if (state_ == State::kFeatures || state_ == State::kDumping || resync_) {
+        after_sync_.push_back(msg);
+    } else {
+        queue(msg);
+        flush_queue();
+    }
+}
+
+std::string
+SwitchConn::send_packet_out(const std::string &actions,
+                            const std::vector<uint8_t> &frame)
+{
+    if (!rconn_is_connected(rconn_) || state_ == State::kDisconnected) {
+        n_ordered_pout_failed_++;
+        return "not connected";
+    }
+    auto it = pout_actions_.find(actions);
+    if (it == pout_actions_.end()) {
+        ofputil_packet_out po;
+        enum ofputil_protocol usable;
+        std::string text = "in_port=controller packet=00 actions=" + actions;
+        char *error = parse_ofp_packet_out_str(&po, text.c_str(), NULL, NULL,
+                                               &usable);
+        if (error) {
+            std::string why = error;
+            free(error);
+            n_ordered_pout_failed_++;
+            record_error("packet-out actions \"" + actions + "\": " + why);
+            return why;
+        }
+        if (pout_actions_.size() >= kMaxCachedActions) {
+            pout_actions_.clear();
+        }
+        const uint8_t *a = (const uint8_t *) po.ofpacts;
+        it = pout_actions_.emplace(actions, std::vector<uint8_t>(
+                                       a, a + po.ofpacts_len)).first;
+        free(CONST_CAST(void *, po.packet));
+        free(po.ofpacts);
+    }
+    ofputil_packet_out po;
+    memset(&po, 0, sizeof po);
+    po.packet = frame.data();
+    po.packet_len = frame.size();
+    po.buffer_id = UINT32_MAX;
+    match_init_catchall(&po.flow_metadata);
+    match_set_in_port(&po.flow_metadata, OFPP_CONTROLLER);
+    po.ofpacts = (struct ofpact *) it->second.data();
+    po.ofpacts_len = it->second.size();
+    queue_ordered(ofputil_encode_packet_out(
+                      &po, (enum ofputil_protocol) protocol_));
+    n_ordered_pout_++;
+    return "";
 }
 
 /* A barrier after the queued flow mods; its reply ends the sync. */
@@ -590,7 +677,7 @@ void
 SwitchConn::handle_packet_in(const ofp_header *oh)
 {
     n_packet_in_++;
-    if (!spec_ || spec_->mode == SwitchMode::kStatic) {
+    if (!spec_ || (spec_->mode == SwitchMode::kStatic && !hook_)) {
         return;                  /* Nothing of ours sends packets to us. */
     }
     ofputil_packet_in pin;
@@ -605,6 +692,12 @@ SwitchConn::handle_packet_in(const ofp_header *oh)
     }
     const uint8_t *eth = (const uint8_t *) pin.packet;
     uint32_t in_port = ofp_to_u16(pin.flow_metadata.flow.in_port.ofp_port);
+    if (hook_ && (*hook_)(*this, eth, pin.packet_len, in_port)) {
+        return;
+    }
+    if (spec_->mode == SwitchMode::kStatic) {
+        return;
+    }
     uint32_t out = learn_and_lookup(mac_key(eth + 6), mac_key(eth), in_port);
     if (out == in_port) {
         return;                  /* Would go back where it came from. */
@@ -699,6 +792,8 @@ SwitchConn::to_json() const
         {"audits", n_audits_}, {"syncs_with_changes", n_repairs_},
         {"flow_mods", n_flow_mods_}, {"packet_in", n_packet_in_},
         {"packet_in_bad", n_bad_packet_in_}, {"packet_out", n_packet_out_},
+        {"ordered_packet_out", n_ordered_pout_},
+        {"ordered_packet_out_failed", n_ordered_pout_failed_},
         {"dropped", n_packet_out_dropped_},
         {"learned_flows", n_learned_flows_},
         {"mac_evictions", n_mac_evictions_}, {"errors", n_errors_},

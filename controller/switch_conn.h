@@ -6,7 +6,9 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +33,13 @@ struct SyncStats {
     size_t added = 0, removed = 0, kept = 0, errors = 0;
     double seconds = 0;            // Connect (or reload) to barrier reply.
 };
+
+class SwitchConn;
+
+// Sees every packet-in before the learning modes do; returns true if it
+// took the packet.
+using PacketInHook = std::function<bool(SwitchConn &, const uint8_t *frame,
+                                        size_t len, uint32_t in_port)>;
 
 class SwitchConn {
 public:
@@ -66,6 +75,18 @@ public:
 
     bool connected() const;
     bool in_sync() const { return state_ == State::kInSync; }
+    // Completed reconciliations on this connection: a change means the
+    // switch has just been (re)synchronised.
+    uint64_t n_syncs() const { return n_syncs_; }
+
+    void set_packet_in_hook(const PacketInHook *hook) { hook_ = hook; }
+    // Sends 'frame' as a packet-out from the controller port with
+    // 'actions' (ovs-ofctl syntax).  It is ordered after every flow mod
+    // already requested, including those of a reconciliation still
+    // dumping.  Returns "" or why it was not sent (not connected, bad
+    // actions); counted either way.
+    std::string send_packet_out(const std::string &actions,
+                                const std::vector<uint8_t> &frame);
     std::string name() const;
     nlohmann::json to_json() const;
 
@@ -96,6 +117,9 @@ private:
     uint32_t new_xid();
     void record_error(const std::string &);
     uint32_t learn_and_lookup(uint64_t src, uint64_t dst, uint32_t in_port);
+    void queue_ordered(ofpbuf *);
+    void release_after_sync();
+    void drop_after_sync();
 
     rconn *rconn_;
     rconn_packet_counter *flow_counter_;     // Flow mods in flight.
@@ -117,6 +141,12 @@ private:
     long long int next_audit_ = 0;    // time_msec() of the next audit.
     std::vector<Installed> installed_;
     std::deque<ofpbuf *> txq_;        // Flow mods not yet given to rconn.
+    // Ordered messages waiting for a reconciliation's flow mods.
+    std::deque<ofpbuf *> after_sync_;
+    const PacketInHook *hook_ = nullptr;
+    // Parsed packet-out actions, by text (bounded, cleared when full).
+    std::map<std::string, std::vector<uint8_t>> pout_actions_;
+    uint64_t n_ordered_pout_ = 0, n_ordered_pout_failed_ = 0;
     // The deployment's flows for this switch, parsed and keyed for
     // 'desired_protocol_' (0: not yet); rebuilt when the spec or the
     // negotiated protocol changes, not at every reconcile or audit.

@@ -148,6 +148,6 @@ TEST(DeploymentTest, PrimitiveSectionsReservedForTheirIssues)
     EXPECT_TRUE(errors_of(R"J({"switches": [], "amd": {}})J").empty());
     EXPECT_TRUE(has_error(errors_of(R"J({"switches": [], "nat": []})J"),
                           "nat: must be an object"));
-    EXPECT_TRUE(has_error(errors_of(R"J({"switches": [], "amd": {"x": 1}})J"),
-                          "amd: this controller does not configure amd yet"));
+    EXPECT_TRUE(has_error(errors_of(R"J({"switches": [], "nat": {"x": 1}})J"),
+                          "nat: this controller does not configure nat yet"));
 }

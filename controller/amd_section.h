@@ -1,0 +1,59 @@
+// The deployment's "amd" section: which switches store requests for
+// offline servers, the pool of virtual addresses servers get when they
+// subscribe, the storage limits, and where requests are stored (in the
+// switch, or in the controller as the Floodlight seed did, as a baseline).
+// Schema: controller/README.md, "amd".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace cxxa::controller {
+
+struct Deployment;
+
+constexpr size_t kAmdMaxServers = 4096;      // The switch's per-bridge bound.
+constexpr int kAmdDefaultPriority = 45000;
+
+enum class AmdStore { kSwitch, kController };
+
+struct AmdSettings {
+    bool enabled = false;                 // The section is present.
+    std::vector<std::string> switches;    // Access switches.
+    uint32_t pool_base = 0;               // First address of the CIDR.
+    unsigned pool_prefix = 32;            // Its prefix length.
+    uint64_t mac_prefix = 0;              // Left-aligned in 48 bits.
+    unsigned mac_prefix_bytes = 0;
+    size_t pool_size = 0;                 // Usable virtual addresses.
+    // Storage limits per server; unset: the switch's defaults.
+    std::optional<uint64_t> max_packets, max_bytes, max_age_ms;
+    AmdStore store = AmdStore::kSwitch;
+    // Controller store only: requests kept for all servers together.
+    size_t controller_max_packets = 100000;
+    std::string forward = "NORMAL";       // Actions after the rewrite.
+    int priority = kAmdDefaultPriority;
+    int table = 0;
+
+    // The i-th virtual address of the pool (0 <= i < pool_size).
+    uint32_t vip(size_t i) const;
+    uint64_t vmac(size_t i) const;
+    bool operator==(const AmdSettings &) const = default;
+};
+
+// Validates 'section' (the value of "amd") against the switches of 'd'.
+// Appends "amd....: why" lines to 'errors'.
+AmdSettings parse_amd_section(const nlohmann::json &section,
+                              const Deployment &d,
+                              std::vector<std::string> &errors);
+
+std::string format_ip(uint32_t);
+std::string format_mac(uint64_t);
+// Strict dotted quad / xx:xx:xx:xx:xx:xx; false if malformed.
+bool parse_ip(const std::string &, uint32_t &);
+bool parse_mac_text(const std::string &, uint64_t &);
+
+}  // namespace cxxa::controller

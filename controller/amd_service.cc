@@ -1,0 +1,582 @@
+#include "amd_service.h"
+
+#include <algorithm>
+
+#include "amd/amd_report.h"
+
+namespace cxxa::controller {
+
+using nlohmann::json;
+
+namespace {
+
+AmdReply
+error(int http, const std::string &reason)
+{
+    return {http, {{"status", "Error"}, {"reason", reason}}};
+}
+
+// The frame a trigger packet-out carries: it is consumed (or replaced by a
+// report) by the amd: action, never forwarded as is.
+std::vector<uint8_t>
+trigger_frame(uint64_t vmac)
+{
+    std::vector<uint8_t> f(60, 0);
+    for (int i = 0; i < 6; i++) {
+        f[i] = 0xff;
+        f[6 + i] = (vmac >> (40 - 8 * i)) & 0xff;
+    }
+    f[12] = 0x88;
+    f[13] = 0xb5;
+    return f;
+}
+
+bool
+parse_body(const std::string &body, json &out, AmdReply &reply)
+{
+    try {
+        out = json::parse(body);
+    } catch (const json::parse_error &e) {
+        reply = error(400, std::string("bad JSON: ") + e.what());
+        return false;
+    }
+    if (!out.is_object()) {
+        reply = error(400, "bad JSON: the body must be an object");
+        return false;
+    }
+    return true;
+}
+
+bool
+get_ip(const json &body, const char *key, uint32_t &ip, AmdReply &reply)
+{
+    if (!body.contains(key) || !body[key].is_string()
+        || !parse_ip(body[key].get<std::string>(), ip)) {
+        reply = error(400, std::string("\"") + key + "\": required, an "
+                      "IPv4 address as a string");
+        return false;
+    }
+    return true;
+}
+
+bool
+get_mac(const json &body, const char *key, uint64_t &mac, AmdReply &reply)
+{
+    if (!body.contains(key) || !body[key].is_string()
+        || !parse_mac_text(body[key].get<std::string>(), mac)
+        || (mac >> 40) & 1) {
+        reply = error(400, std::string("\"") + key + "\": required, a "
+                      "unicast MAC address xx:xx:xx:xx:xx:xx");
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+AmdEffects
+AmdService::configure(const AmdSettings &s)
+{
+    AmdEffects fx;
+    if (s == settings_) {
+        return fx;
+    }
+    settings_ = s;
+    fx.flows_changed = true;
+    if (!s.enabled) {
+        return fx;
+    }
+    /* Addresses of existing subscriptions stay theirs; make sure the pool
+     * does not hand them out again. */
+    for (auto &[vip, srv] : servers_) {
+        std::erase(freed_, srv.index);
+    }
+    reports_.clear();
+    return fx;
+}
+
+bool
+AmdService::is_amd_switch(const std::string &sw) const
+{
+    return settings_.enabled
+        && std::find(settings_.switches.begin(), settings_.switches.end(),
+                     sw) != settings_.switches.end();
+}
+
+std::string
+AmdService::rewrite_actions(const Server &srv) const
+{
+    return "mod_dl_dst:" + format_mac(srv.mac) + ",mod_nw_dst:"
+        + format_ip(srv.ip) + "," + settings_.forward;
+}
+
+std::string
+AmdService::deliver_args(const Server &srv) const
+{
+    std::string a = "server=" + format_ip(srv.vip);
+    if (settings_.max_packets) {
+        a += ",max_packets=" + std::to_string(*settings_.max_packets);
+    }
+    if (settings_.max_bytes) {
+        a += ",max_bytes=" + std::to_string(*settings_.max_bytes);
+    }
+    if (settings_.max_age_ms) {
+        a += ",max_age_ms=" + std::to_string(*settings_.max_age_ms);
+    }
+    return a;
+}
+
+std::vector<std::string>
+AmdService::flows_for(const std::string &sw) const
+{
+    std::vector<std::string> flows;
+    if (!is_amd_switch(sw)) {
+        return flows;
+    }
+    const std::string head = "table=" + std::to_string(settings_.table)
+        + ",priority=" + std::to_string(settings_.priority) + ",";
+    for (const auto &[vip, srv] : servers_) {
+        const std::string v = format_ip(srv.vip), vm = format_mac(srv.vmac);
+        /* ARP for the virtual address, answered by the switch. */
+        flows.push_back(head + "arp,arp_op=1,arp_tpa=" + v
+                        + ",actions=move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
+                        "set_field:" + vm + "->eth_src,set_field:2->arp_op,"
+                        "move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],"
+                        "move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],"
+                        "set_field:" + vm + "->arp_sha,set_field:" + v
+                        + "->arp_spa,IN_PORT");
+        /* Requests: virtual -> physical. */
+        std::string actions;
+        if (settings_.store == AmdStore::kSwitch) {
+            actions = "amd:deliver(" + deliver_args(srv) + "),"
+                + rewrite_actions(srv);
+        } else {
+            actions = srv.online ? rewrite_actions(srv) : "controller";
+        }
+        flows.push_back(head + "ip,nw_dst=" + v + ",actions=" + actions);
+        /* Replies: physical -> virtual. */
+        flows.push_back(head + "ip,dl_src=" + format_mac(srv.mac)
+                        + ",nw_src=" + format_ip(srv.ip)
+                        + ",actions=mod_dl_src:" + vm + ",mod_nw_src:" + v
+                        + "," + settings_.forward);
+    }
+    return flows;
+}
+
+AmdPacketOut
+AmdService::trigger(const std::string &sw, const Server &srv,
+                    const std::string &actions) const
+{
+    return {sw, actions, trigger_frame(srv.vmac)};
+}
+
+/* The packet-outs that put 'srv' in its current mode on every switch. */
+void
+AmdService::transition(Server &srv, AmdEffects &fx)
+{
+    n_transitions_++;
+    if (settings_.store == AmdStore::kController) {
+        fx.flows_changed = true;
+        if (srv.online) {
+            release_controller_store(srv, fx);
+        }
+        return;
+    }
+    for (const std::string &sw : settings_.switches) {
+        fx.packet_outs.push_back(mode_trigger(sw, srv));
+    }
+}
+
+AmdPacketOut
+AmdService::mode_trigger(const std::string &sw, const Server &srv) const
+{
+    const std::string v = format_ip(srv.vip);
+    return trigger(sw, srv, srv.online
+                   ? "amd:release(server=" + v + ")," + rewrite_actions(srv)
+                   : "amd:hold(server=" + v + ")");
+}
+
+std::vector<AmdPacketOut>
+AmdService::reassert(const std::string &sw) const
+{
+    std::vector<AmdPacketOut> out;
+    if (!is_amd_switch(sw) || settings_.store != AmdStore::kSwitch) {
+        return out;
+    }
+    for (const auto &[vip, srv] : servers_) {
+        out.push_back(mode_trigger(sw, srv));
+    }
+    return out;
+}
+
+void
+AmdService::release_controller_store(Server &srv, AmdEffects &fx)
+{
+    const auto now = Clock::now();
+    for (Stored &s : srv.stored) {
+        if (settings_.max_age_ms
+            && now - s.arrived
+               > std::chrono::milliseconds(*settings_.max_age_ms)) {
+            srv.n_expired++;
+            continue;
+        }
+        fx.packet_outs.push_back({s.sw, rewrite_actions(srv),
+                                  std::move(s.frame)});
+        srv.n_released++;
+    }
+    controller_stored_ -= srv.stored.size();
+    srv.stored.clear();
+    srv.stored_bytes = 0;
+}
+
+AmdReply
+AmdService::subscribe(const std::string &body, AmdEffects &fx)
+{
+    AmdReply reply;
+    json req;
+    uint32_t ip;
+    uint64_t mac;
+    if (!settings_.enabled) {
+        n_rejected_++;
+        return error(404, "AMD is not configured: the deployment has no "
+                     "\"amd\" section");
+    }
+    if (!parse_body(body, req, reply) || !get_ip(req, "ip", ip, reply)
+        || !get_mac(req, "mac", mac, reply)) {
+        n_rejected_++;
+        return reply;
+    }
+    json services = req.value("services", json::array());
+    bool ok = services.is_array();
+    for (const json &s : ok ? services : json::array()) {
+        ok &= s.is_object() && s.contains("port")
+            && s["port"].is_number_unsigned() && s["port"] >= 1
+            && s["port"] <= 65535
+            && (!s.contains("description") || s["description"].is_string());
+    }
+    if (!ok) {
+        n_rejected_++;
+        return error(400, "\"services\": must be an array of {\"port\": "
+                     "1..65535, \"description\": string}");
+    }
+    for (const auto &[vip, srv] : servers_) {
+        if (srv.ip == ip || srv.mac == mac) {
+            n_rejected_++;
+            return error(409, "server " + format_ip(ip) + " ("
+                         + format_mac(mac) + ") is already subscribed as "
+                         + format_ip(vip));
+        }
+    }
+    size_t index;
+    if (next_unused_ < settings_.pool_size) {
+        index = next_unused_++;
+    } else if (!freed_.empty()) {
+        index = freed_.front();
+        freed_.pop_front();
+    } else {
+        n_rejected_++;
+        return error(409, "virtual address pool exhausted ("
+                     + std::to_string(settings_.pool_size) + " addresses)");
+    }
+    Server srv;
+    srv.index = index;
+    srv.vip = settings_.vip(index);
+    srv.vmac = settings_.vmac(index);
+    srv.ip = ip;
+    srv.mac = mac;
+    srv.services = services;
+    auto &added = servers_.emplace(srv.vip, std::move(srv)).first->second;
+    n_subscribed_++;
+    fx.flows_changed = true;
+    /* A new server is online; make sure no old state of that address (a
+     * previous owner) lingers on the switches. */
+    if (settings_.store == AmdStore::kSwitch) {
+        for (const std::string &sw : settings_.switches) {
+            fx.packet_outs.push_back(trigger(
+                sw, added, "amd:discard(server=" + format_ip(added.vip)
+                + ")"));
+        }
+    }
+    return {200, {{"status", "Success"}, {"virtualIp", format_ip(added.vip)},
+                  {"virtualMac", format_mac(added.vmac)}}};
+}
+
+AmdService::Server *
+AmdService::find(const json &req, AmdReply &reply)
+{
+    uint32_t vip;
+    if (!get_ip(req, "virtualIp", vip, reply)) {
+        return nullptr;
+    }
+    auto it = servers_.find(vip);
+    if (it == servers_.end()) {
+        reply = error(404, "no server subscribed with virtual IP "
+                      + format_ip(vip));
+        return nullptr;
+    }
+    return &it->second;
+}
+
+AmdReply
+AmdService::unsubscribe(const std::string &body, AmdEffects &fx)
+{
+    AmdReply reply;
+    json req;
+    Server *srv;
+    if (!parse_body(body, req, reply) || !(srv = find(req, reply))) {
+        n_rejected_++;
+        return reply;
+    }
+    if (req.contains("discard") && !req["discard"].is_boolean()) {
+        n_rejected_++;
+        return error(400, "\"discard\": must be true or false");
+    }
+    const bool discard = req.value("discard", false);
+    if (!srv->online && !discard) {
+        n_rejected_++;
+        return error(409, "server " + format_ip(srv->vip) + " is offline and "
+                     "may have stored requests: set it online first (they "
+                     "are delivered), or pass \"discard\": true to drop "
+                     "them");
+    }
+    uint64_t discarded = 0;
+    if (settings_.store == AmdStore::kSwitch) {
+        for (const std::string &sw : settings_.switches) {
+            fx.packet_outs.push_back(trigger(
+                sw, *srv, "amd:discard(server=" + format_ip(srv->vip) + ")"));
+        }
+    } else {
+        discarded = srv->stored.size();
+        controller_stored_ -= srv->stored.size();
+    }
+    for (auto &[sw, reports] : reports_) {
+        reports.erase(srv->vip);
+    }
+    json ok = {{"status", "Success"}, {"virtualIp", format_ip(srv->vip)}};
+    if (settings_.store == AmdStore::kController) {
+        ok["discarded"] = discarded;
+    }
+    freed_.push_back(srv->index);
+    servers_.erase(srv->vip);
+    n_unsubscribed_++;
+    fx.flows_changed = true;
+    return {200, ok};
+}
+
+AmdReply
+AmdService::set_status(const std::string &body, AmdEffects &fx)
+{
+    AmdReply reply;
+    json req;
+    Server *srv;
+    if (!parse_body(body, req, reply) || !(srv = find(req, reply))) {
+        n_rejected_++;
+        return reply;
+    }
+    const json status = req.value("newStatus", json());
+    if (status != "online" && status != "offline") {
+        n_rejected_++;
+        return error(400, "\"newStatus\": must be \"online\" or "
+                     "\"offline\"");
+    }
+    if (status == "online") {
+        /* The physical address may have changed while offline. */
+        uint32_t ip = srv->ip;
+        uint64_t mac = srv->mac;
+        if ((req.contains("ip") && !get_ip(req, "ip", ip, reply))
+            || (req.contains("mac") && !get_mac(req, "mac", mac, reply))) {
+            n_rejected_++;
+            return reply;
+        }
+        for (const auto &[vip, other] : servers_) {
+            if (vip != srv->vip && (other.ip == ip || other.mac == mac)) {
+                n_rejected_++;
+                return error(409, "address " + format_ip(ip) + " ("
+                             + format_mac(mac) + ") belongs to the server "
+                             "subscribed as " + format_ip(vip));
+            }
+        }
+        if (ip != srv->ip || mac != srv->mac) {
+            srv->ip = ip;
+            srv->mac = mac;
+            fx.flows_changed = true;
+        }
+    }
+    srv->online = status == "online";
+    transition(*srv, fx);
+    return {200, {{"status", "Success"}, {"virtualIp", format_ip(srv->vip)},
+                  {"newStatus", status}}};
+}
+
+std::vector<AmdPacketOut>
+AmdService::report_requests() const
+{
+    std::vector<AmdPacketOut> out;
+    if (settings_.store != AmdStore::kSwitch) {
+        return out;
+    }
+    for (const std::string &sw : settings_.switches) {
+        for (const auto &[vip, srv] : servers_) {
+            out.push_back(trigger(sw, srv, "amd:report(server="
+                                  + format_ip(vip) + "),controller"));
+        }
+    }
+    return out;
+}
+
+bool
+AmdService::reports_complete(Clock::time_point since) const
+{
+    if (settings_.store != AmdStore::kSwitch) {
+        return true;
+    }
+    for (const std::string &sw : settings_.switches) {
+        auto it = reports_.find(sw);
+        for (const auto &[vip, srv] : servers_) {
+            if (it == reports_.end()) {
+                return false;
+            }
+            auto r = it->second.find(vip);
+            if (r == it->second.end() || r->second.at < since) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+bool
+AmdService::packet_in(const std::string &sw, const uint8_t *frame,
+                      size_t len, AmdEffects &fx)
+{
+    if (!settings_.enabled) {
+        return false;
+    }
+    if (auto text = amd::parse_report(frame, len)) {
+        json r = json::parse(*text, nullptr, false);
+        uint32_t vip;
+        if (r.is_discarded() || !r.is_object() || !r.contains("server")
+            || !r["server"].is_string()
+            || !parse_ip(r["server"].get<std::string>(), vip)) {
+            n_bad_reports_++;
+        } else {
+            n_reports_++;
+            reports_[sw][vip] = Report{std::move(r), Clock::now()};
+        }
+        return true;
+    }
+    if (settings_.store != AmdStore::kController || len < 34
+        || frame[12] != 0x08 || frame[13] != 0x00) {
+        return false;
+    }
+    uint32_t dst = uint32_t(frame[30]) << 24 | uint32_t(frame[31]) << 16
+        | uint32_t(frame[32]) << 8 | frame[33];
+    auto it = servers_.find(dst);
+    if (it == servers_.end()) {
+        return false;
+    }
+    Server &srv = it->second;
+    if (srv.online) {
+        /* Sent up before the flow changed back: forward it now. */
+        fx.packet_outs.push_back({sw, rewrite_actions(srv),
+                                  std::vector<uint8_t>(frame, frame + len)});
+        return true;
+    }
+    const uint64_t max_packets = settings_.max_packets.value_or(65536);
+    const uint64_t max_bytes = settings_.max_bytes.value_or(64ull << 20);
+    if (srv.stored.size() >= max_packets
+        || srv.stored_bytes + len > max_bytes
+        || controller_stored_ >= settings_.controller_max_packets) {
+        srv.n_dropped++;
+        n_controller_drops_++;
+        return true;
+    }
+    srv.stored.push_back({sw, std::vector<uint8_t>(frame, frame + len),
+                          Clock::now()});
+    srv.stored_bytes += len;
+    srv.n_stored++;
+    controller_stored_++;
+    return true;
+}
+
+json
+AmdService::server_json(const Server &srv) const
+{
+    json j = {{"virtualIp", format_ip(srv.vip)},
+              {"virtualMac", format_mac(srv.vmac)},
+              {"ip", format_ip(srv.ip)},
+              {"mac", format_mac(srv.mac)},
+              {"services", srv.services},
+              {"status", srv.online ? "online" : "offline"}};
+    uint64_t packets = 0, bytes = 0, drops = 0;
+    if (settings_.store == AmdStore::kController) {
+        packets = srv.stored.size();
+        bytes = srv.stored_bytes;
+        drops = srv.n_dropped + srv.n_expired;
+        j["storedIn"] = "controller";
+        j["counters"] = {{"stored", srv.n_stored},
+                         {"released", srv.n_released},
+                         {"dropped", srv.n_dropped},
+                         {"expired", srv.n_expired}};
+    } else {
+        j["storedIn"] = "switch";
+        json per_switch = json::object();
+        for (const std::string &sw : settings_.switches) {
+            auto it = reports_.find(sw);
+            const Report *r = nullptr;
+            if (it != reports_.end()) {
+                auto rr = it->second.find(srv.vip);
+                if (rr != it->second.end()) {
+                    r = &rr->second;
+                }
+            }
+            if (!r) {
+                per_switch[sw] = {{"state", "no report"}};
+                continue;
+            }
+            json rep = r->body;
+            rep["report_age_ms"] =
+                std::chrono::duration_cast<std::chrono::milliseconds>(
+                    Clock::now() - r->at).count();
+            packets += rep.value("packets", uint64_t(0));
+            bytes += rep.value("bytes", uint64_t(0));
+            for (const char *k : {"drop_packets", "drop_bytes",
+                                  "drop_memory", "expired", "discarded"}) {
+                drops += rep.value(k, uint64_t(0));
+            }
+            per_switch[sw] = rep;
+        }
+        j["switches"] = per_switch;
+    }
+    j["storedPackets"] = packets;
+    j["storedBytes"] = bytes;
+    j["drops"] = drops;
+    return j;
+}
+
+json
+AmdService::info() const
+{
+    json list = json::array();
+    for (const auto &[vip, srv] : servers_) {
+        list.push_back(server_json(srv));
+    }
+    return {{"availableServices", list}};
+}
+
+json
+AmdService::counters() const
+{
+    return {{"servers", servers_.size()},
+            {"pool_size", settings_.pool_size},
+            {"subscribed", n_subscribed_},
+            {"unsubscribed", n_unsubscribed_},
+            {"transitions", n_transitions_},
+            {"rejected_requests", n_rejected_},
+            {"reports", n_reports_},
+            {"bad_reports", n_bad_reports_},
+            {"controller_stored", controller_stored_},
+            {"controller_drops", n_controller_drops_}};
+}
+
+}  // namespace cxxa::controller
