@@ -17,17 +17,37 @@ error(int http, const std::string &reason)
 }
 
 // The frame a trigger packet-out carries: it is consumed (or replaced by a
-// report) by the amd: action, never forwarded as is.
+// report) by the amd: action, never forwarded as is.  An IPv4/UDP frame to
+// the virtual address (discard port), so that the actions after a release
+// (mod_nw_dst...) pass OpenFlow's prerequisite checks on the packet-out.
 std::vector<uint8_t>
-trigger_frame(uint64_t vmac)
+trigger_frame(uint32_t vip, uint64_t vmac)
 {
     std::vector<uint8_t> f(60, 0);
     for (int i = 0; i < 6; i++) {
-        f[i] = 0xff;
-        f[6 + i] = (vmac >> (40 - 8 * i)) & 0xff;
+        f[i] = (vmac >> (40 - 8 * i)) & 0xff;       /* To the virtual MAC. */
     }
-    f[12] = 0x88;
-    f[13] = 0xb5;
+    f[6] = 0x02;                                    /* Local, all zero. */
+    f[12] = 0x08;
+    uint8_t *ip = &f[14];
+    ip[0] = 0x45;
+    ip[3] = 28;                                     /* Total length. */
+    ip[8] = 64;                                     /* TTL. */
+    ip[9] = 17;                                     /* UDP. */
+    for (int i = 0; i < 4; i++) {
+        ip[16 + i] = (vip >> (24 - 8 * i)) & 0xff;
+    }
+    uint32_t sum = 0;
+    for (int i = 0; i < 20; i += 2) {
+        sum += ip[i] << 8 | ip[i + 1];
+    }
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = ~(sum + (sum >> 16)) & 0xffff;
+    ip[10] = sum >> 8;
+    ip[11] = sum & 0xff;
+    uint8_t *udp = ip + 20;
+    udp[3] = 9;                                     /* Discard. */
+    udp[5] = 8;                                     /* Length. */
     return f;
 }
 
@@ -167,7 +187,7 @@ AmdPacketOut
 AmdService::trigger(const std::string &sw, const Server &srv,
                     const std::string &actions) const
 {
-    return {sw, actions, trigger_frame(srv.vmac)};
+    return {sw, actions, trigger_frame(srv.vip, srv.vmac)};
 }
 
 /* The packet-outs that put 'srv' in its current mode on every switch. */

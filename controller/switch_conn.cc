@@ -556,7 +556,9 @@ SwitchConn::send_packet_out(const std::string &actions,
     if (it == pout_actions_.end()) {
         ofputil_packet_out po;
         enum ofputil_protocol usable;
-        std::string text = "in_port=controller packet=00 actions=" + actions;
+        /* Any Ethernet frame will do: only the actions are kept. */
+        std::string text = "in_port=controller packet="
+            + std::string(28, '0') + " actions=" + actions;
         char *error = parse_ofp_packet_out_str(&po, text.c_str(), NULL, NULL,
                                                &usable);
         if (error) {
