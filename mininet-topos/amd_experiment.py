@@ -25,6 +25,8 @@ import http.client
 import json
 import os
 import random
+import re
+import socket
 import subprocess
 import sys
 import time
@@ -121,6 +123,11 @@ class Network:
                 if self.http is None:
                     self.http = http.client.HTTPConnection(
                         '127.0.0.1', REST_PORT, timeout=10)
+                    self.http.connect()
+                    # Header and body go out as two writes: without this,
+                    # Nagle + delayed ACK add ~40 ms to every request.
+                    self.http.sock.setsockopt(socket.IPPROTO_TCP,
+                                              socket.TCP_NODELAY, 1)
                 self.http.request(method, '/amd/server/' + path + '/json',
                                   body=json.dumps(body) if body else None,
                                   headers={'Content-Type':
@@ -202,6 +209,15 @@ def check_order(rows, sent):
     received = sum(len(s) for s in seen.values())
     lost = sum(max(0, n - len(seen.get(c, ()))) for c, n in sent.items())
     return received, lost, reordered, duplicates
+
+
+def amd_stored_released(show):
+    """Requests the switches stored and released, from amd/show."""
+    stored = released = 0
+    for m in re.finditer(r'stored (\d+), released (\d+)', show):
+        stored += int(m.group(1))
+        released += int(m.group(2))
+    return stored, released
 
 
 def amd_counter_drops(show):
@@ -362,12 +378,14 @@ def run_flips(args, failures):
         sent = {c: int(open(f).read()) for c, f in sent_files.items()}
         received, lost, reordered, dup = check_order(rows, sent)
         show = nw.amd_show()
+        stored, released = amd_stored_released(show)
         res = {'flips': args.flips, 'status_changes': changes,
                'flip_seconds': round(elapsed, 3),
                'rate_per_client': args.rate, 'clients': len(sent),
                'sent': sum(sent.values()), 'received': received,
                'lost': lost, 'reordered': reordered, 'duplicates': dup,
                'switch_drops': amd_counter_drops(show),
+               'stored_in_switches': stored, 'released_by_switches': released,
                'amd_show': show}
         print(json.dumps({k: v for k, v in res.items() if k != 'amd_show'},
                          indent=1))
@@ -375,6 +393,10 @@ def run_flips(args, failures):
             failures.append('flips: %d lost, %d reordered, %d duplicates, '
                             '%d switch drops' % (lost, reordered, dup,
                                                  res['switch_drops']))
+        if not stored or stored != released:
+            failures.append('flips: the switches stored %d and released %d '
+                            'requests (the run must store some, and release '
+                            'all)' % (stored, released))
         if changes != 2 * args.flips:
             failures.append('only %d of %d status changes succeeded'
                             % (changes, 2 * args.flips))
@@ -394,7 +416,7 @@ def vswitchd_pid():
 
 def run_release_mode(args, store):
     n = args.requests
-    with Network(os.path.join(args.work, 'release-' + store),
+    with Network(os.path.join(args.work, 'release-' + store), store=store,
                  n_clients=1) as nw:
         ctl_pid = int(open(os.path.join(nw.work, 'controller-amd-%s.pid'
                                         % store)).read())
@@ -422,6 +444,19 @@ def run_release_mode(args, store):
         rows = stop_and_read(server, srv_log)
         received, lost, reordered, dup = check_order(rows, {'h1': n})
         last = max((t for _, _, t in rows), default=t0)
+        ports = {}
+        for sw in ('s1', 's2'):
+            out = subprocess.run(['ovs-ofctl', '-O', 'OpenFlow13',
+                                  'dump-ports', sw], capture_output=True,
+                                 text=True).stdout
+            for m in re.finditer(r'port\s+"?([\w-]+)"?: rx pkts=(\d+), '
+                                 r'bytes=\d+, drop=(\d+).*?\n\s+tx pkts=(\d+)'
+                                 r', bytes=\d+, drop=(\d+)', out):
+                ports['%s:%s' % (sw, m.group(1))] = {
+                    'rx': int(m.group(2)), 'rx_drop': int(m.group(3)),
+                    'tx': int(m.group(4)), 'tx_drop': int(m.group(5))}
+        srv_drops = nw.net['srv'].cmd('cat /proc/net/udp | '
+                                      'awk \'NR>1{s+=$NF} END{print s+0}\'')
         return {
             'requests': n, 'stored_reported': stored,
             'store_us_per_request_switch': round((v1 - v0) / n * 1e6, 2),
@@ -433,7 +468,8 @@ def run_release_mode(args, store):
             'release_cpu_s_controller': round(c2 - c1, 3),
             'controller_cpu_s_total': round(c2 - c0, 3),
             'received': received, 'lost': lost, 'reordered': reordered,
-            'duplicates': dup,
+            'duplicates': dup, 'ports': ports,
+            'server_socket_drops': int(srv_drops.strip() or 0),
         }
 
 
