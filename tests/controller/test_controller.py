@@ -391,7 +391,8 @@ class ControllerTest(unittest.TestCase):
             ('{"switches": [{"name": "br1", "connect": "tcp:127.0.0.1:16651",'
              ' "flows": ["actions=output:nosuchport"]}]}',
              'switches[0].flows[0]:'),
-            ('{"switches": [], "amd": {"servers": []}}', 'amd: this controller'),
+            ('{"switches": [], "amd": {"servers": []}}', 'amd.servers: unknown field'),
+            ('{"switches": [], "nat": {"x": 1}}', 'nat: this controller'),
         ]
         for body, why in cases:
             status, reply = c.request('PUT', '/deployment', body)
