@@ -337,14 +337,26 @@ AmdService::find(const json &req, AmdReply &reply)
     return &it->second;
 }
 
+/* A request about one subscribed server: its body parsed into 'req', the
+ * server it names returned; or nullptr with the error in 'reply'. */
+AmdService::Server *
+AmdService::parse_request(const std::string &body, json &req,
+                          AmdReply &reply)
+{
+    Server *srv = nullptr;
+    if (!parse_body(body, req, reply) || !(srv = find(req, reply))) {
+        n_rejected_++;
+    }
+    return srv;
+}
+
 AmdReply
 AmdService::unsubscribe(const std::string &body, AmdEffects &fx)
 {
     AmdReply reply;
     json req;
-    Server *srv;
-    if (!parse_body(body, req, reply) || !(srv = find(req, reply))) {
-        n_rejected_++;
+    Server *srv = parse_request(body, req, reply);
+    if (!srv) {
         return reply;
     }
     if (req.contains("discard") && !req["discard"].is_boolean()) {
@@ -388,9 +400,8 @@ AmdService::set_status(const std::string &body, AmdEffects &fx)
 {
     AmdReply reply;
     json req;
-    Server *srv;
-    if (!parse_body(body, req, reply) || !(srv = find(req, reply))) {
-        n_rejected_++;
+    Server *srv = parse_request(body, req, reply);
+    if (!srv) {
         return reply;
     }
     const json status = req.value("newStatus", json());

@@ -110,6 +110,8 @@ private:
     void transition(Server &, AmdEffects &);
     void release_controller_store(Server &, AmdEffects &);
     Server *find(const nlohmann::json &body, AmdReply &);
+    Server *parse_request(const std::string &body, nlohmann::json &req,
+                          AmdReply &);
     nlohmann::json server_json(const Server &) const;
 
     AmdSettings settings_;

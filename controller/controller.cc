@@ -235,28 +235,10 @@ Controller::apply_amd(AmdEffects &fx)
 }
 
 AmdReply
-Controller::amd_subscribe(const std::string &body)
+Controller::amd_request(AmdRequest request, const std::string &body)
 {
     AmdEffects fx;
-    AmdReply r = amd_.subscribe(body, fx);
-    apply_amd(fx);
-    return r;
-}
-
-AmdReply
-Controller::amd_unsubscribe(const std::string &body)
-{
-    AmdEffects fx;
-    AmdReply r = amd_.unsubscribe(body, fx);
-    apply_amd(fx);
-    return r;
-}
-
-AmdReply
-Controller::amd_set_status(const std::string &body)
-{
-    AmdEffects fx;
-    AmdReply r = amd_.set_status(body, fx);
+    AmdReply r = (amd_.*request)(body, fx);
     apply_amd(fx);
     return r;
 }
@@ -382,28 +364,26 @@ Controller::run()
             conn->set_spec(passive_spec(*conn->dpid()));
         }
     }
-    std::erase_if(passive_, [this](const auto &c) {
-        if (!c->alive()) {
-            amd_synced_.erase(c.get());
-            return true;
-        }
-        return false;
-    });
+    std::erase_if(passive_, [](const auto &c) { return !c->alive(); });
 
     /* A switch that has just been (re)synchronised is told every AMD
      * server's mode, in case it missed a transition while away. */
     AmdEffects fx;
+    std::map<const SwitchConn *, uint64_t> synced;   /* Live ones only. */
     for_each_conn([&](SwitchConn &c) {
-        uint64_t &seen = amd_synced_[&c];
-        if (c.n_syncs() != seen) {
-            seen = c.n_syncs();
-            if (c.spec() && c.in_sync()) {
-                for (AmdPacketOut &po : amd_.reassert(c.spec()->name)) {
-                    fx.packet_outs.push_back(std::move(po));
-                }
+        auto it = amd_synced_.find(&c);
+        if ((it == amd_synced_.end() || it->second != c.n_syncs())
+            && c.spec() && c.in_sync()) {
+            for (AmdPacketOut &po : amd_.reassert(c.spec()->name)) {
+                fx.packet_outs.push_back(std::move(po));
             }
         }
+        /* Not in sync now (a new reconciliation started at once): keep
+         * the old count, so the mode is restated when that one ends. */
+        synced[&c] = c.in_sync() ? c.n_syncs()
+                   : it == amd_synced_.end() ? 0 : it->second;
     });
+    amd_synced_ = std::move(synced);
     apply_amd(fx);
     for (auto &conn : retiring_) {
         conn->run();

@@ -54,10 +54,11 @@ public:
     // Signal-safe: asks the main loop to reload the file.
     void request_reload();
 
-    // AMD (REST handlers run these in the main loop).
-    AmdReply amd_subscribe(const std::string &body);
-    AmdReply amd_unsubscribe(const std::string &body);
-    AmdReply amd_set_status(const std::string &body);
+    // AMD (REST handlers run these in the main loop): one of AmdService's
+    // request handlers, whose effects are then applied to the switches.
+    using AmdRequest = AmdReply (AmdService::*)(const std::string &,
+                                                AmdEffects &);
+    AmdReply amd_request(AmdRequest, const std::string &body);
     // Asks every AMD switch for a report on every server.
     void amd_request_reports();
     bool amd_reports_complete(AmdService::Clock::time_point since) const

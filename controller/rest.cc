@@ -170,32 +170,35 @@ RestServer::add_amd_routes()
 {
     httplib::Server &s = *server_;
     Controller &c = controller_;
-    auto to_rest = [](const AmdReply &r) { return RestReply{r.http, r.body}; };
-
-    s.Post("/amd/server/subscription/json",
-           [this, &c, to_rest](const httplib::Request &req,
-                               httplib::Response &res) {
-        std::string body = req.body;
-        send(res, call([&c, body, to_rest] {
-            return to_rest(c.amd_subscribe(body));
-        }));
-    });
-    s.Delete("/amd/server/subscription/json",
-             [this, &c, to_rest](const httplib::Request &req,
-                                 httplib::Response &res) {
-        std::string body = req.body;
-        send(res, call([&c, body, to_rest] {
-            return to_rest(c.amd_unsubscribe(body));
-        }));
-    });
-    s.Put("/amd/server/status/json",
-          [this, &c, to_rest](const httplib::Request &req,
-                              httplib::Response &res) {
-        std::string body = req.body;
-        send(res, call([&c, body, to_rest] {
-            return to_rest(c.amd_set_status(body));
-        }));
-    });
+    struct Route {
+        const char *method;
+        const char *path;
+        Controller::AmdRequest request;
+    };
+    static const Route routes[] = {
+        {"POST", "/amd/server/subscription/json", &AmdService::subscribe},
+        {"DELETE", "/amd/server/subscription/json", &AmdService::unsubscribe},
+        {"PUT", "/amd/server/status/json", &AmdService::set_status},
+    };
+    for (const Route &r : routes) {
+        auto handler = [this, &c, request = r.request](
+                           const httplib::Request &req,
+                           httplib::Response &res) {
+            std::string body = req.body;
+            send(res, call([&c, request, body] {
+                AmdReply a = c.amd_request(request, body);
+                return RestReply{a.http, a.body};
+            }));
+        };
+        std::string m = r.method;
+        if (m == "POST") {
+            s.Post(r.path, handler);
+        } else if (m == "DELETE") {
+            s.Delete(r.path, handler);
+        } else {
+            s.Put(r.path, handler);
+        }
+    }
     /* Asks the switches for fresh per-server reports (packet-outs whose
      * replies come back as packet-ins) and waits for them, at most
      * kReportWait; what did not answer in time is marked. */

@@ -35,7 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import ovs_sandbox  # noqa: E402
-from controller_proc import BUILD, Controller, wait_until  # noqa: E402
+from controller_proc import BUILD, Controller  # noqa: E402
 
 PY = '/usr/bin/python3'
 APPS = os.path.join(HERE, 'amd_apps.py')
@@ -174,6 +174,17 @@ class Network:
         p = host.popen(cmd)
         self.procs.append(p)
         return p
+
+    def subscribe_server(self):
+        """Subscribes srv (no services) and warms every client's ARP
+        entry and NORMAL's tables; returns the virtual IP."""
+        _, r = self.call('POST', 'subscription',
+                         {'ip': SERVER_IP, 'mac': SERVER_MAC, 'services': []})
+        vip = r['virtualIp']
+        self.ctl.wait_in_sync(['s1', 's2'])
+        for h in self.clients():
+            h.cmd('%s %s probe --dst %s --port 9' % (PY, APPS, vip))
+        return vip
 
     def amd_show(self):
         return subprocess.run(['ovs-appctl', 'amd/show'], capture_output=True,
@@ -339,12 +350,7 @@ def run_flips(args, failures):
     with Network(os.path.join(args.work, 'flips'), n_clients=2) as nw:
         srv_log = os.path.join(args.work, 'flips-server.log')
         server = nw.start_server(srv_log, echo=False)
-        _, r = nw.call('POST', 'subscription',
-                       {'ip': SERVER_IP, 'mac': SERVER_MAC, 'services': []})
-        vip = r['virtualIp']
-        nw.ctl.wait_in_sync(['s1', 's2'])
-        for h in nw.clients():       # ARP and NORMAL's tables warm.
-            h.cmd('%s %s probe --dst %s --port 9' % (PY, APPS, vip))
+        vip = nw.subscribe_server()
         stop = os.path.join(args.work, 'flips-stop')
         if os.path.exists(stop):
             os.remove(stop)
@@ -423,11 +429,7 @@ def run_release_mode(args, store):
         h1 = nw.net['h1']
         srv_log = os.path.join(nw.work, 'server.log')
         server = nw.start_server(srv_log, echo=False)
-        _, r = nw.call('POST', 'subscription',
-                       {'ip': SERVER_IP, 'mac': SERVER_MAC, 'services': []})
-        vip = r['virtualIp']
-        nw.ctl.wait_in_sync(['s1', 's2'])
-        h1.cmd('%s %s probe --dst %s --port 9' % (PY, APPS, vip))
+        vip = nw.subscribe_server()
         nw.call('PUT', 'status', {'newStatus': 'offline', 'virtualIp': vip})
         nw.ctl.wait_in_sync(['s1', 's2'])
         time.sleep(0.3)
