@@ -1,5 +1,5 @@
-// Unit tests for the amd and nat argument grammars (behaviour: issues #5,
-// #6).
+// Unit tests for the amd and nat argument grammars.  The AMD store's rules
+// are in amd_store_test.cc; NAT's behaviour is issue #6.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
