@@ -199,15 +199,14 @@ parse_amd_section(const json &section, const Deployment &d,
                 s.mac_prefix |= static_cast<uint64_t>(b[i]) << (40 - 8 * i);
             }
         }
-        if (s.pool_prefix < 32 || s.pool_base) {
-            uint64_t hosts = 1ull << (32 - s.pool_prefix);
-            if (s.pool_prefix <= 30) {
-                hosts -= 2;                 /* Network and broadcast. */
-            }
-            uint64_t macs = s.mac_prefix_bytes
-                ? (1ull << (8 * (6 - s.mac_prefix_bytes))) - 2 : 0;
-            s.pool_size = std::min<uint64_t>({hosts, macs, kAmdMaxServers});
+        /* (After an error above the whole file is refused anyway.) */
+        uint64_t hosts = 1ull << (32 - s.pool_prefix);
+        if (s.pool_prefix <= 30) {
+            hosts -= 2;                     /* Network and broadcast. */
         }
+        uint64_t macs = s.mac_prefix_bytes
+            ? (1ull << (8 * (6 - s.mac_prefix_bytes))) - 2 : 0;
+        s.pool_size = std::min<uint64_t>({hosts, macs, kAmdMaxServers});
     }
 
     const json limits = section.value("limits", json::object());

@@ -106,11 +106,8 @@ AmdService::configure(const AmdSettings &s)
     if (!s.enabled) {
         return fx;
     }
-    /* Addresses of existing subscriptions stay theirs; make sure the pool
-     * does not hand them out again. */
-    for (auto &[vip, srv] : servers_) {
-        std::erase(freed_, srv.index);
-    }
+    /* Existing subscriptions keep their addresses; allocate() never hands
+     * out an address in use, whichever pool it came from. */
     reports_.clear();
     return fx;
 }
@@ -249,6 +246,35 @@ AmdService::release_controller_store(Server &srv, AmdEffects &fx)
     srv.stored_bytes = 0;
 }
 
+/* A pool index whose addresses nobody uses: never-used indexes first, then
+ * freed ones, oldest first. */
+std::optional<size_t>
+AmdService::allocate()
+{
+    auto in_use = [this](size_t i) {
+        for (const auto &[vip, srv] : servers_) {
+            if (vip == settings_.vip(i) || srv.vmac == settings_.vmac(i)) {
+                return true;
+            }
+        }
+        return false;
+    };
+    while (next_unused_ < settings_.pool_size) {
+        size_t i = next_unused_++;
+        if (!in_use(i)) {
+            return i;
+        }
+    }
+    while (!freed_.empty()) {
+        size_t i = freed_.front();
+        freed_.pop_front();
+        if (i < settings_.pool_size && !in_use(i)) {
+            return i;
+        }
+    }
+    return std::nullopt;
+}
+
 AmdReply
 AmdService::subscribe(const std::string &body, AmdEffects &fx)
 {
@@ -287,21 +313,16 @@ AmdService::subscribe(const std::string &body, AmdEffects &fx)
                          + format_ip(vip));
         }
     }
-    size_t index;
-    if (next_unused_ < settings_.pool_size) {
-        index = next_unused_++;
-    } else if (!freed_.empty()) {
-        index = freed_.front();
-        freed_.pop_front();
-    } else {
+    std::optional<size_t> index = allocate();
+    if (!index) {
         n_rejected_++;
         return error(409, "virtual address pool exhausted ("
                      + std::to_string(settings_.pool_size) + " addresses)");
     }
     Server srv;
-    srv.index = index;
-    srv.vip = settings_.vip(index);
-    srv.vmac = settings_.vmac(index);
+    srv.index = *index;
+    srv.vip = settings_.vip(*index);
+    srv.vmac = settings_.vmac(*index);
     srv.ip = ip;
     srv.mac = mac;
     srv.services = services;

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -106,6 +107,7 @@ private:
     std::string deliver_args(const Server &) const;
     AmdPacketOut trigger(const std::string &sw, const Server &,
                          const std::string &actions) const;
+    std::optional<size_t> allocate();
     AmdPacketOut mode_trigger(const std::string &sw, const Server &) const;
     void transition(Server &, AmdEffects &);
     void release_controller_store(Server &, AmdEffects &);

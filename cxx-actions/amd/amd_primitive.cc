@@ -184,7 +184,6 @@ void AmdPrimitive::execute(const ActionConfig &c, std::string_view bridge,
 {
     const auto &cfg = static_cast<const AmdConfig &>(c);
     Store &store = stores_.get(bridge).store;
-    Counters &counters = this->counters(bridge);
 
     if (cfg.op == Op::kReport) {
         for (size_t i = 0; i < batch.size(); i++) {
@@ -213,21 +212,26 @@ void AmdPrimitive::execute(const ActionConfig &c, std::string_view bridge,
         return;
     }
 
+    /* Sends what the queue handed out, then whatever other threads stored
+     * while we were sending, until it is empty (amd_store.h). */
     std::vector<StoredPacket> released;
-    auto send_released = [&](size_t i) {
-        int64_t now = now_ms();
-        do {
-            for (const StoredPacket &p : released) {
-                batch.emit(i, p.frame);
-            }
-        } while (q->finish_drain(now, released));
+    auto emit_released = [&](size_t i) {
+        for (const StoredPacket &s : released) {
+            batch.emit(i, s.frame);
+        }
+    };
+    auto finish_drain = [&](size_t i, int64_t now) {
+        while (q->finish_drain(now, released)) {
+            emit_released(i);
+        }
     };
 
     for (size_t i = 0; i < batch.size(); i++) {
         Packet p = batch.packet(i);
+        const int64_t now = now_ms();
         switch (cfg.op) {
         case Op::kStore:
-            if (q->store(p.data, p.size, cfg.limits, now_ms())
+            if (q->store(p.data, p.size, cfg.limits, now)
                 == Verdict::kStored) {
                 batch.consume(i);
             } else {
@@ -236,7 +240,7 @@ void AmdPrimitive::execute(const ActionConfig &c, std::string_view bridge,
             break;
         case Op::kDeliver: {
             released.clear();
-            Verdict v = q->deliver(p.data, p.size, cfg.limits, now_ms(),
+            Verdict v = q->deliver(p.data, p.size, cfg.limits, now,
                                    released);
             if (v == Verdict::kStored) {
                 batch.consume(i);
@@ -245,18 +249,10 @@ void AmdPrimitive::execute(const ActionConfig &c, std::string_view bridge,
             } else if (released.empty()) {
                 batch.pass(i);
             } else {
-                /* The stored packets, then this one, then whatever other
-                 * threads stored while we were sending. */
-                int64_t now = now_ms();
-                for (const StoredPacket &s : released) {
-                    batch.emit(i, s.frame);
-                }
+                /* The stored packets, then this one. */
+                emit_released(i);
                 batch.pass(i);
-                while (q->finish_drain(now, released)) {
-                    for (const StoredPacket &s : released) {
-                        batch.emit(i, s.frame);
-                    }
-                }
+                finish_drain(i, now);
             }
             break;
         }
@@ -266,13 +262,14 @@ void AmdPrimitive::execute(const ActionConfig &c, std::string_view bridge,
             break;
         case Op::kRelease:
             released.clear();
-            if (q->release(now_ms(), released)) {
-                send_released(i);
+            if (q->release(now, released)) {
+                emit_released(i);
+                finish_drain(i, now);
             }
             batch.consume(i);
             break;
-        default:
-            counters.errors++;
+        default:            /* kReport, kDiscard: handled above. */
+            this->counters(bridge).errors++;
             batch.drop(i);
             break;
         }
