@@ -4,6 +4,7 @@
 #include "bridge/registry.h"
 #include "nat/nat_primitive.h"
 #include "paxos/paxos_primitive.h"
+#include "router/router_primitive.h"
 
 namespace cxxa {
 
@@ -12,6 +13,7 @@ void register_all_primitives(Registry &registry)
     registry.add(std::make_unique<paxos::PaxosPrimitive>());
     registry.add(std::make_unique<amd::AmdPrimitive>());
     registry.add(std::make_unique<nat::NatPrimitive>());
+    registry.add(std::make_unique<router::RouterPrimitive>());
 }
 
 }  // namespace cxxa

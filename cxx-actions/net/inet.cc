@@ -1,0 +1,174 @@
+// inet.cc: see inet.h.
+#include "inet.h"
+
+namespace cxxa::net {
+
+uint32_t csum_add(const uint8_t *data, size_t len, uint32_t sum)
+{
+    size_t i = 0;
+    for (; i + 1 < len; i += 2) {
+        sum += get16(data + i);
+    }
+    if (i < len) {
+        sum += uint32_t(data[i]) << 8;
+    }
+    return sum;
+}
+
+uint16_t csum_finish(uint32_t sum)
+{
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return uint16_t(~sum);
+}
+
+uint16_t csum_update16(uint16_t csum, uint16_t old, uint16_t now)
+{
+    // HC' = ~(~HC + ~m + m')
+    uint32_t sum = uint16_t(~csum) + uint16_t(~old) + uint32_t(now);
+    return csum_finish(sum);
+}
+
+uint16_t csum_update32(uint16_t csum, uint32_t old, uint32_t now)
+{
+    csum = csum_update16(csum, uint16_t(old >> 16), uint16_t(now >> 16));
+    return csum_update16(csum, uint16_t(old), uint16_t(now));
+}
+
+const char *parse_error_name(ParseError e)
+{
+    switch (e) {
+    case ParseError::kNone:
+        return "ok";
+    case ParseError::kNotIpv4:
+        return "not IPv4";
+    case ParseError::kTruncated:
+        return "truncated";
+    case ParseError::kMalformed:
+        return "malformed";
+    }
+    return "?";
+}
+
+namespace {
+
+// Common part of parse_frame() and parse_embedded(): 'ip' has 'avail'
+// bytes; 'whole' says whether the datagram must be complete.
+ParseError parse_ip(uint8_t *ip, size_t avail, bool whole, Ipv4 &out)
+{
+    if (avail < 20) {
+        return ParseError::kTruncated;
+    }
+    if (ip[0] >> 4 != 4) {
+        return ParseError::kMalformed;
+    }
+    size_t hdr_len = size_t(ip[0] & 0x0f) * 4;
+    size_t tot_len = get16(ip + 2);
+    if (hdr_len < 20 || tot_len < hdr_len) {
+        return ParseError::kMalformed;
+    }
+    if (avail < hdr_len) {
+        return ParseError::kTruncated;
+    }
+    if (tot_len > avail) {
+        if (whole) {
+            return ParseError::kTruncated;
+        }
+        tot_len = avail;
+    }
+    uint16_t frag = get16(ip + 6);
+    out.ip = ip;
+    out.ip_len = tot_len;
+    out.hdr_len = hdr_len;
+    out.proto = ip[kIpProto];
+    out.fragment = (frag & 0x3fff) != 0;
+    out.first_fragment = (frag & 0x1fff) == 0;
+    out.l4 = ip + hdr_len;
+    out.l4_len = tot_len - hdr_len;
+    return ParseError::kNone;
+}
+
+}  // namespace
+
+ParseError parse_frame(uint8_t *frame, size_t len, Ipv4 &out)
+{
+    if (len < 14) {
+        return ParseError::kNotIpv4;
+    }
+    size_t off = 12;
+    uint16_t type = get16(frame + off);
+    if (type == kEthTypeVlan) {
+        if (len < 18) {
+            return ParseError::kTruncated;
+        }
+        off += 4;
+        type = get16(frame + off);
+    }
+    if (type != kEthTypeIpv4) {
+        return ParseError::kNotIpv4;
+    }
+    off += 2;
+    return parse_ip(frame + off, len - off, true, out);
+}
+
+ParseError parse_embedded(uint8_t *data, size_t len, Ipv4 &out)
+{
+    return parse_ip(data, len, false, out);
+}
+
+void set_ip_src(Ipv4 &p, uint32_t addr)
+{
+    uint32_t old = p.src();
+    put32(p.ip + kIpSrc, addr);
+    put16(p.ip + kIpCsum, csum_update32(get16(p.ip + kIpCsum), old, addr));
+}
+
+void set_ip_dst(Ipv4 &p, uint32_t addr)
+{
+    uint32_t old = p.dst();
+    put32(p.ip + kIpDst, addr);
+    put16(p.ip + kIpCsum, csum_update32(get16(p.ip + kIpCsum), old, addr));
+}
+
+size_t l4_csum_offset(uint8_t proto)
+{
+    switch (proto) {
+    case kProtoTcp:
+        return 16;
+    case kProtoUdp:
+        return 6;
+    case kProtoIcmp:
+        return 2;
+    }
+    return 0;
+}
+
+uint16_t l4_checksum(const Ipv4 &p)
+{
+    size_t off = l4_csum_offset(p.proto);
+    uint32_t sum = 0;
+    if (csum_has_pseudo_header(p.proto)) {
+        sum = csum_add(p.ip + kIpSrc, 8, sum);
+        sum += p.proto;
+        sum += uint32_t(p.l4_len);
+    }
+    sum = csum_add(p.l4, off, sum);
+    if (p.l4_len > off + 2) {
+        sum = csum_add(p.l4 + off + 2, p.l4_len - off - 2, sum);
+    }
+    uint16_t csum = csum_finish(sum);
+    if (p.proto == kProtoUdp && csum == 0) {
+        csum = 0xffff;
+    }
+    return csum;
+}
+
+uint16_t ip_header_checksum(const uint8_t *ip, size_t hdr_len)
+{
+    uint32_t sum = csum_add(ip, kIpCsum);
+    sum = csum_add(ip + kIpCsum + 2, hdr_len - kIpCsum - 2, sum);
+    return csum_finish(sum);
+}
+
+}  // namespace cxxa::net
