@@ -1,23 +1,23 @@
 // nat_primitive.cc: see nat_primitive.h.
 #include "nat_primitive.h"
 
+#include <chrono>
+
 #include "bridge/args.h"
+#include "nat_translate.h"
+#include "net/inet.h"
 
 namespace cxxa::nat {
 
 namespace {
 
-const char *filter_name(Filter f)
+constexpr size_t kShowMappings = 1000;
+
+int64_t now_ms()
 {
-    switch (f) {
-    case Filter::kEndpointIndependent:
-        return "eim";
-    case Filter::kAddress:
-        return "adf";
-    case Filter::kAddressAndPort:
-        return "apdf";
-    }
-    return "?";
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
 
 uint32_t need_ipv4(OpArgs &a, const char *key)
@@ -138,13 +138,124 @@ std::string NatPrimitive::format(const ActionConfig &c) const
     return "";
 }
 
-void NatPrimitive::execute(const ActionConfig &, std::string_view bridge,
+unsigned int NatPrimitive::flags(const ActionConfig &c) const
+{
+    const auto &cfg = static_cast<const NatConfig &>(c);
+    return cfg.op == Op::kOut ? 0 : CXXA_F_RESHAPES;
+}
+
+void NatPrimitive::execute(const ActionConfig &c, std::string_view bridge,
                            Batch &batch)
 {
-    counters(bridge).errors += batch.size();  // Not implemented: issue #6.
+    const auto &cfg = static_cast<const NatConfig &>(c);
+    NatTable &t = tables_.get(bridge);
+    int64_t now = now_ms();
+    OutParams out{cfg.ext, cfg.port_lo, cfg.port_hi, cfg.filter};
+
+    std::lock_guard<std::mutex> lock(t.mutex());
+    t.maybe_sweep(now);
     for (size_t i = 0; i < batch.size(); i++) {
-        batch.drop(i);
+        Packet p = batch.packet(i);
+        Event e;
+        switch (cfg.op) {
+        case Op::kOut:
+            e = translate_out(t, out, p.data, p.size, now);
+            break;
+        case Op::kIn:
+            e = translate_in(t, cfg.ext, p.data, p.size, now);
+            break;
+        case Op::kForward:
+        default:
+            e = translate_forward(t, cfg.ext, cfg.proto, cfg.port, cfg.to,
+                                  cfg.to_port, p.data, p.size, now);
+            break;
+        }
+        t.count(e);
+        if (is_success(e)) {
+            batch.pass(i);
+        } else {
+            batch.drop(i);
+        }
     }
+}
+
+std::vector<Command> NatPrimitive::commands()
+{
+    std::vector<Command> cmds;
+    cmds.push_back(Command{
+        "nat/show", "[BRIDGE]", 0, 1,
+        [this](const std::vector<std::string> &args) {
+            std::string out;
+            bool found = false;
+            int64_t now = now_ms();
+            tables_.for_each([&](const std::string &br, NatTable &t) {
+                if (args.size() > 1 && args[1] != br) {
+                    return;
+                }
+                found = true;
+                std::lock_guard<std::mutex> lock(t.mutex());
+                out += "bridge " + br + ":\n" + t.show(now, kShowMappings);
+            });
+            if (args.size() > 1 && !found) {
+                throw std::runtime_error("no NAT state for bridge " +
+                                         args[1]);
+            }
+            return out.empty() ? std::string("no NAT state\n") : out;
+        }});
+    cmds.push_back(Command{
+        "nat/set-timeouts",
+        "BRIDGE [tcp_established=S] [tcp_transitory=S] [udp=S] [icmp=S]", 2,
+        5, [this](const std::vector<std::string> &args) {
+            NatTable &t = tables_.get(args[1]);
+            std::lock_guard<std::mutex> lock(t.mutex());
+            Timeouts to = t.timeouts();
+            for (size_t i = 2; i < args.size(); i++) {
+                size_t eq = args[i].find('=');
+                std::string key = args[i].substr(0, eq);
+                uint32_t *field = key == "tcp_established"
+                                      ? &to.tcp_established_s
+                                  : key == "tcp_transitory"
+                                      ? &to.tcp_transitory_s
+                                  : key == "udp"  ? &to.udp_s
+                                  : key == "icmp" ? &to.icmp_s
+                                                  : nullptr;
+                if (!field || eq == std::string::npos) {
+                    throw std::runtime_error(
+                        "'" + args[i] + "': expected tcp_established=S, "
+                        "tcp_transitory=S, udp=S or icmp=S");
+                }
+                try {
+                    *field = uint32_t(parse_uint(key, args[i].substr(eq + 1),
+                                                 1, 86400 * 7));
+                } catch (const ArgError &e) {
+                    throw std::runtime_error(e.what());
+                }
+            }
+            t.set_timeouts(to);
+            bool below = to.tcp_established_s < 7440
+                         || to.tcp_transitory_s < 240 || to.udp_s < 120
+                         || to.icmp_s < 60;
+            return std::string(below ? "timeouts set, some below the RFC "
+                                       "minimums (tcp_established 7440, "
+                                       "tcp_transitory 240, udp 120, "
+                                       "icmp 60)\n"
+                                     : "timeouts set\n");
+        }});
+    cmds.push_back(Command{
+        "nat/flush", "[BRIDGE]", 0, 1,
+        [this](const std::vector<std::string> &args) {
+            size_t n = 0;
+            tables_.for_each([&](const std::string &br, NatTable &t) {
+                if (args.size() > 1 && args[1] != br) {
+                    return;
+                }
+                std::lock_guard<std::mutex> lock(t.mutex());
+                n += t.size();
+                t.clear();
+            });
+            return "flushed " + std::to_string(n) + " mappings\n";
+        }});
+    return cmds;
 }
 
 }  // namespace cxxa::nat

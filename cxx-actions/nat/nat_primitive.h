@@ -11,20 +11,29 @@
 //        inbound port forwarding of ext:P to an inside host (port Q,
 //        default P)
 //
+// "in" and "forward" recirculate: the actions after them see the
+// translated packet (route on the inside address with resubmit).  "out"
+// does not (its destination does not change).  Hairpinning is
+// "nat:out(...),nat:in(...)" on a packet from inside to the external
+// address.  What is translated and how: nat_translate.h; mappings,
+// filtering, timers, bounds: nat_table.h; the RFC conformance table:
+// README.md.
+//
 // Top-level "nat:" (with the colon) is this primitive; "nat(...)" stays
 // upstream's conntrack NAT, valid only inside ct(...).  "nat:src=..." is
 // rejected with a pointer to ct(nat(...)).
-// This issue (#2) defines the grammar; translation is issue #6.  Until
-// then executing it drops the packet, counted as an error.
+//
+// ovs-appctl: nat/show [BRIDGE], nat/set-timeouts BRIDGE KEY=SECONDS...,
+// nat/flush [BRIDGE].
 #ifndef CXXA_NAT_PRIMITIVE_H
 #define CXXA_NAT_PRIMITIVE_H
 
 #include "bridge/registry.h"
+#include "nat_table.h"
 
 namespace cxxa::nat {
 
 enum class Op { kOut, kIn, kForward };
-enum class Filter { kEndpointIndependent, kAddress, kAddressAndPort };
 
 struct NatConfig : ActionConfig {
     Op op = Op::kOut;
@@ -45,8 +54,16 @@ class NatPrimitive : public Primitive {
     std::unique_ptr<const ActionConfig>
     parse(std::string_view args) const override;
     std::string format(const ActionConfig &) const override;
+    unsigned int flags(const ActionConfig &) const override;
     void execute(const ActionConfig &, std::string_view bridge,
                  Batch &batch) override;
+    std::vector<Command> commands() override;
+
+    // The state of one bridge (tests).
+    NatTable &table(std::string_view bridge) { return tables_.get(bridge); }
+
+  private:
+    PerBridge<NatTable> tables_;
 };
 
 }  // namespace cxxa::nat

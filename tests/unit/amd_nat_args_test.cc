@@ -1,5 +1,5 @@
 // Unit tests for the amd and nat argument grammars.  The AMD store's rules
-// are in amd_store_test.cc; NAT's behaviour is issue #6.
+// are in amd_store_test.cc; NAT's behaviour in nat_test.cc.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -95,7 +95,7 @@ TEST(NatArgs, ForwardKeepsPortUnlessRemapped)
         "forward(proto=udp,ext=1.2.3.4,port=80,to=10.0.0.2:8080)");
 }
 
-TEST(NatAmd, ExecutingBeforeTheirIssuesDropsAndCountsErrors)
+TEST(NatArgs, ExecutingOnAFrameThatIsNotIpv4DropsIt)
 {
     uint8_t frame[60] = {};
     cxxa_packet p{frame, sizeof frame, 1};
