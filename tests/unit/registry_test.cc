@@ -88,7 +88,10 @@ TEST(Registry, FlagsSayWhichActionsReshape)
     EXPECT_EQ(cxxa_flags("amd", "release(server=10.0.0.1)"),
               unsigned(CXXA_F_RESHAPES));
     EXPECT_EQ(cxxa_flags("amd", "store(server=10.0.0.1)"), 0u);
-    EXPECT_EQ(cxxa_flags("nat", "in(ext=1.2.3.4)"), 0u);
+    // nat:in rewrites the destination: the route follows the new one.
+    EXPECT_EQ(cxxa_flags("nat", "in(ext=1.2.3.4)"),
+              unsigned(CXXA_F_RESHAPES));
+    EXPECT_EQ(cxxa_flags("nat", "out(ext=1.2.3.4)"), 0u);
     EXPECT_EQ(cxxa_flags("nosuch", ""), 0u);
     EXPECT_EQ(cxxa_flags("paxos", "garbage"), 0u);
 }
