@@ -189,16 +189,16 @@ std::vector<Command> NatPrimitive::commands()
             bool found = false;
             int64_t now = now_ms();
             tables_.for_each([&](const std::string &br, NatTable &t) {
-                if (args.size() > 1 && args[1] != br) {
+                if (!args.empty() && args[0] != br) {
                     return;
                 }
                 found = true;
                 std::lock_guard<std::mutex> lock(t.mutex());
                 out += "bridge " + br + ":\n" + t.show(now, kShowMappings);
             });
-            if (args.size() > 1 && !found) {
+            if (!args.empty() && !found) {
                 throw std::runtime_error("no NAT state for bridge " +
-                                         args[1]);
+                                         args[0]);
             }
             return out.empty() ? std::string("no NAT state\n") : out;
         }});
@@ -206,10 +206,10 @@ std::vector<Command> NatPrimitive::commands()
         "nat/set-timeouts",
         "BRIDGE [tcp_established=S] [tcp_transitory=S] [udp=S] [icmp=S]", 2,
         5, [this](const std::vector<std::string> &args) {
-            NatTable &t = tables_.get(args[1]);
+            NatTable &t = tables_.get(args[0]);
             std::lock_guard<std::mutex> lock(t.mutex());
             Timeouts to = t.timeouts();
-            for (size_t i = 2; i < args.size(); i++) {
+            for (size_t i = 1; i < args.size(); i++) {
                 size_t eq = args[i].find('=');
                 std::string key = args[i].substr(0, eq);
                 uint32_t *field = key == "tcp_established"
@@ -246,7 +246,7 @@ std::vector<Command> NatPrimitive::commands()
         [this](const std::vector<std::string> &args) {
             size_t n = 0;
             tables_.for_each([&](const std::string &br, NatTable &t) {
-                if (args.size() > 1 && args[1] != br) {
+                if (!args.empty() && args[0] != br) {
                     return;
                 }
                 std::lock_guard<std::mutex> lock(t.mutex());

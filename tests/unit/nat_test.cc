@@ -575,7 +575,7 @@ TEST(NatPrimitive, ExecuteTranslatesAndShowListsTheMapping)
     std::string show;
     for (auto &c : nat.commands()) {
         if (c.name == "nat/show") {
-            show = c.run({"nat/show", "nat-unit"});
+            show = c.run({"nat-unit"});
         }
     }
     EXPECT_NE(show.find("udp 10.0.1.11:5353 -> 198.51.100.1:5353"),
