@@ -151,16 +151,38 @@ struct NatTable::External {
     Pool tcp, udp, icmp;
 };
 
+namespace {
+
+// The finaliser of MurmurHash3: every input bit reaches the low bits.
+uint64_t mix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 33);
+}
+
+}  // namespace
+
 size_t NatTable::InKeyHash::operator()(const InKey &k) const
 {
     uint64_t a = uint64_t(k.ext) << 32 | k.in_ip;
     uint64_t b = uint64_t(k.in_port) << 8 | k.proto;
-    uint64_t h = a * 0x9e3779b97f4a7c15ull ^ (b + 0x632be59bd9b4e019ull);
-    return size_t(h ^ (h >> 29));
+    return size_t(mix64(a ^ mix64(b)));
+}
+
+size_t NatTable::ExtKeyHash::operator()(uint64_t k) const
+{
+    return size_t(mix64(k));
 }
 
 NatTable::NatTable() = default;
-NatTable::~NatTable() = default;
+
+NatTable::~NatTable()
+{
+    clear();
+}
 
 NatTable::External *NatTable::external(uint32_t ext, bool create)
 {
@@ -217,24 +239,25 @@ bool NatTable::alive(const Mapping &m, int64_t now_ms) const
 void NatTable::erase(Mapping *m)
 {
     InKey k{m->ext, m->in_ip, m->in_port, m->proto};
-    auto it = by_in_.find(k);
-    if (it != by_in_.end() && it->second == m) {
-        by_in_.erase(it);
+    Mapping **in = by_in_.find(k);
+    if (in && *in == m) {
+        by_in_.erase(k);
     }
     if (External *e = external(m->ext, false)) {
         pool(*e, m->proto).reset(m->ext_port);
     }
     by_ext_.erase(ext_key(m->ext, m->proto, m->ext_port));
+    delete m;
 }
 
 Mapping *NatTable::live_external(uint32_t ext, uint8_t proto, uint16_t port,
                                  int64_t now_ms)
 {
-    auto it = by_ext_.find(ext_key(ext, proto, port));
-    if (it == by_ext_.end()) {
+    Mapping **pm = by_ext_.find(ext_key(ext, proto, port));
+    if (!pm) {
         return nullptr;
     }
-    Mapping *m = it->second.get();
+    Mapping *m = *pm;
     if (!alive(*m, now_ms)) {
         erase(m);
         stats_.mappings_expired++;
@@ -247,22 +270,22 @@ const Mapping *NatTable::find_external(uint32_t ext, uint8_t proto,
                                        uint16_t ext_port,
                                        int64_t now_ms) const
 {
-    auto it = by_ext_.find(ext_key(ext, proto, ext_port));
-    if (it == by_ext_.end() || !alive(*it->second, now_ms)) {
+    Mapping *const *pm = by_ext_.find(ext_key(ext, proto, ext_port));
+    if (!pm || !alive(**pm, now_ms)) {
         return nullptr;
     }
-    return it->second.get();
+    return *pm;
 }
 
 const Mapping *NatTable::find_inside(uint32_t ext, uint8_t proto,
                                      uint32_t in_ip, uint16_t in_port,
                                      int64_t now_ms) const
 {
-    auto it = by_in_.find(InKey{ext, in_ip, in_port, proto});
-    if (it == by_in_.end() || !alive(*it->second, now_ms)) {
+    Mapping *const *pm = by_in_.find(InKey{ext, in_ip, in_port, proto});
+    if (!pm || !alive(**pm, now_ms)) {
         return nullptr;
     }
-    return it->second;
+    return *pm;
 }
 
 bool NatTable::permits(const Mapping &m, uint32_t remote_ip,
@@ -294,7 +317,7 @@ void NatTable::touch(Mapping &m, bool outbound, uint32_t remote_ip,
     }
     if (!s) {
         if (m.sessions.size() >= kMaxSessions) {
-            std::erase_if(m.sessions, [&](const Session &x) {
+            m.sessions.erase_if([&](const Session &x) {
                 return !alive(x, m.proto, now_ms);
             });
         }
@@ -367,7 +390,7 @@ Mapping *NatTable::insert(uint32_t ext, uint8_t proto, uint16_t ext_port,
                           uint32_t in_ip, uint16_t in_port, Filter filter,
                           bool forwarded, int64_t now_ms)
 {
-    auto m = std::make_unique<Mapping>();
+    auto *m = new Mapping;
     m->ext = ext;
     m->proto = proto;
     m->ext_port = ext_port;
@@ -376,19 +399,19 @@ Mapping *NatTable::insert(uint32_t ext, uint8_t proto, uint16_t ext_port,
     m->filter = filter;
     m->forwarded = forwarded;
     m->created_ms = now_ms;
-    Mapping *raw = m.get();
-    by_ext_.emplace(ext_key(ext, proto, ext_port), std::move(m));
-    by_in_[InKey{ext, in_ip, in_port, proto}] = raw;
+    by_ext_.put(ext_key(ext, proto, ext_port), m);
+    by_in_.put(InKey{ext, in_ip, in_port, proto}, m);
     stats_.mappings_created++;
-    return raw;
+    return m;
 }
 
 void NatTable::reclaim(uint32_t ext, uint8_t proto, int64_t now_ms)
 {
     std::vector<Mapping *> dead;
-    for (auto &[key, m] : by_ext_) {
-        if (m->ext == ext && m->proto == proto && !alive(*m, now_ms)) {
-            dead.push_back(m.get());
+    for (size_t i = 0; i < by_ext_.capacity(); i++) {
+        Mapping *m = by_ext_.used(i) ? by_ext_.value(i) : nullptr;
+        if (m && m->ext == ext && m->proto == proto && !alive(*m, now_ms)) {
+            dead.push_back(m);
         }
     }
     for (Mapping *m : dead) {
@@ -404,9 +427,8 @@ NatTable::Result NatTable::outbound(uint32_t ext, uint16_t lo, uint16_t hi,
                                     uint8_t tcp_flags, int64_t now_ms)
 {
     Mapping *m = nullptr;
-    auto it = by_in_.find(InKey{ext, in_ip, in_port, proto});
-    if (it != by_in_.end()) {
-        m = it->second;
+    if (Mapping **pm = by_in_.find(InKey{ext, in_ip, in_port, proto})) {
+        m = *pm;
         if (!alive(*m, now_ms)) {
             erase(m);
             stats_.mappings_expired++;
@@ -483,27 +505,28 @@ NatTable::Result NatTable::forward(uint32_t ext, uint8_t proto,
 
 void NatTable::maybe_sweep(int64_t now_ms)
 {
-    if (now_ms - last_sweep_ms_ < kSweepIntervalMs || by_ext_.empty()) {
+    if (now_ms - last_sweep_ms_ < kSweepIntervalMs || !by_ext_.size()) {
         return;
     }
     last_sweep_ms_ = now_ms;
-    size_t n_buckets = by_ext_.bucket_count();
-    size_t budget = std::max<size_t>(64, n_buckets / kSweepSlices);
+    size_t n_slots = by_ext_.capacity();
+    size_t budget = std::max<size_t>(64, n_slots / kSweepSlices);
     std::vector<Mapping *> dead;
-    for (size_t i = 0; i < budget; i++) {
-        size_t b = (sweep_bucket_ + i) % n_buckets;
-        for (auto it = by_ext_.begin(b); it != by_ext_.end(b); ++it) {
-            Mapping *m = it->second.get();
-            if (!alive(*m, now_ms)) {
-                dead.push_back(m);
-            } else {
-                std::erase_if(m->sessions, [&](const Session &s) {
-                    return !alive(s, m->proto, now_ms);
-                });
-            }
+    for (size_t i = 0; i < budget && i < n_slots; i++) {
+        size_t slot = (sweep_slot_ + i) % n_slots;
+        if (!by_ext_.used(slot)) {
+            continue;
+        }
+        Mapping *m = by_ext_.value(slot);
+        if (!alive(*m, now_ms)) {
+            dead.push_back(m);
+        } else {
+            m->sessions.erase_if([&](const Session &s) {
+                return !alive(s, m->proto, now_ms);
+            });
         }
     }
-    sweep_bucket_ = (sweep_bucket_ + budget) % n_buckets;
+    sweep_slot_ = (sweep_slot_ + budget) % n_slots;
     for (Mapping *m : dead) {
         erase(m);
         stats_.mappings_expired++;
@@ -512,6 +535,11 @@ void NatTable::maybe_sweep(int64_t now_ms)
 
 void NatTable::clear()
 {
+    for (size_t i = 0; i < by_ext_.capacity(); i++) {
+        if (by_ext_.used(i)) {
+            delete by_ext_.value(i);
+        }
+    }
     by_in_.clear();
     by_ext_.clear();
     externals_.clear();
@@ -534,11 +562,13 @@ std::string NatTable::show(int64_t now_ms, size_t max_mappings) const
             << e->icmp.n_used << "\n";
     }
     std::vector<const Mapping *> shown;
-    for (const auto &[key, m] : by_ext_) {
+    for (size_t i = 0; i < by_ext_.capacity(); i++) {
         if (shown.size() >= max_mappings) {
             break;
         }
-        shown.push_back(m.get());
+        if (by_ext_.used(i)) {
+            shown.push_back(by_ext_.value(i));
+        }
     }
     std::sort(shown.begin(), shown.end(), [](auto *a, auto *b) {
         return std::tie(a->ext, a->proto, a->ext_port)

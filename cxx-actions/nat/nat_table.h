@@ -35,8 +35,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
+
+#include "flat_map.h"
 
 namespace cxxa::nat {
 
@@ -78,7 +79,7 @@ struct Mapping {
     bool forwarded = false;     // Made by nat:forward.
     int64_t created_ms = 0;
     uint64_t packets_out = 0, packets_in = 0;
-    std::vector<Session> sessions;
+    SmallVec<Session, 2> sessions;   // Most mappings have one or two.
 };
 
 // What happened to a packet; each has a counter.  The first ones are
@@ -121,6 +122,8 @@ class NatTable {
 
     NatTable();
     ~NatTable();
+    NatTable(const NatTable &) = delete;
+    NatTable &operator=(const NatTable &) = delete;
 
     // The lock the caller holds around every call below.
     std::mutex &mutex() { return mu_; }
@@ -192,6 +195,9 @@ class NatTable {
     struct InKeyHash {
         size_t operator()(const InKey &k) const;
     };
+    struct ExtKeyHash {
+        size_t operator()(uint64_t k) const;
+    };
     static uint64_t ext_key(uint32_t ext, uint8_t proto, uint16_t port)
     {
         return uint64_t(ext) << 32 | uint64_t(proto) << 16 | port;
@@ -215,12 +221,13 @@ class NatTable {
     std::mutex mu_;
     Timeouts timeouts_;
     std::vector<std::unique_ptr<External>> externals_;
-    std::unordered_map<uint64_t, std::unique_ptr<Mapping>> by_ext_;
-    std::unordered_map<InKey, Mapping *, InKeyHash> by_in_;
+    // Both index the same mappings, which by_ext_ owns (new/delete).
+    FlatMap<uint64_t, Mapping *, ExtKeyHash> by_ext_;
+    FlatMap<InKey, Mapping *, InKeyHash> by_in_;
     std::array<uint64_t, size_t(Event::kCount)> events_{};
     Stats stats_;
     int64_t last_sweep_ms_ = 0;
-    size_t sweep_bucket_ = 0;
+    size_t sweep_slot_ = 0;
 };
 
 }  // namespace cxxa::nat

@@ -15,27 +15,6 @@ uint32_t csum_add(const uint8_t *data, size_t len, uint32_t sum)
     return sum;
 }
 
-uint16_t csum_finish(uint32_t sum)
-{
-    while (sum >> 16) {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    return uint16_t(~sum);
-}
-
-uint16_t csum_update16(uint16_t csum, uint16_t old, uint16_t now)
-{
-    // HC' = ~(~HC + ~m + m')
-    uint32_t sum = uint16_t(~csum) + uint16_t(~old) + uint32_t(now);
-    return csum_finish(sum);
-}
-
-uint16_t csum_update32(uint16_t csum, uint32_t old, uint32_t now)
-{
-    csum = csum_update16(csum, uint16_t(old >> 16), uint16_t(now >> 16));
-    return csum_update16(csum, uint16_t(old), uint16_t(now));
-}
-
 const char *parse_error_name(ParseError e)
 {
     switch (e) {
@@ -115,33 +94,6 @@ ParseError parse_frame(uint8_t *frame, size_t len, Ipv4 &out)
 ParseError parse_embedded(uint8_t *data, size_t len, Ipv4 &out)
 {
     return parse_ip(data, len, false, out);
-}
-
-void set_ip_src(Ipv4 &p, uint32_t addr)
-{
-    uint32_t old = p.src();
-    put32(p.ip + kIpSrc, addr);
-    put16(p.ip + kIpCsum, csum_update32(get16(p.ip + kIpCsum), old, addr));
-}
-
-void set_ip_dst(Ipv4 &p, uint32_t addr)
-{
-    uint32_t old = p.dst();
-    put32(p.ip + kIpDst, addr);
-    put16(p.ip + kIpCsum, csum_update32(get16(p.ip + kIpCsum), old, addr));
-}
-
-size_t l4_csum_offset(uint8_t proto)
-{
-    switch (proto) {
-    case kProtoTcp:
-        return 16;
-    case kProtoUdp:
-        return 6;
-    case kProtoIcmp:
-        return 2;
-    }
-    return 0;
 }
 
 uint16_t l4_checksum(const Ipv4 &p)

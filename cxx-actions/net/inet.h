@@ -45,11 +45,24 @@ inline void put32(uint8_t *p, uint32_t v)
 // added to 'sum', not folded.
 uint32_t csum_add(const uint8_t *data, size_t len, uint32_t sum = 0);
 // Folds a sum to 16 bits and complements it: the checksum field value.
-uint16_t csum_finish(uint32_t sum);
+inline uint16_t csum_finish(uint32_t sum)
+{
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
+    return uint16_t(~sum);
+}
 // The checksum field after one 16-bit or 32-bit word it covers changed from
-// 'old' to 'now' (RFC 1624 eqn. 3).
-uint16_t csum_update16(uint16_t csum, uint16_t old, uint16_t now);
-uint16_t csum_update32(uint16_t csum, uint32_t old, uint32_t now);
+// 'old' to 'now' (RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m')).
+inline uint16_t csum_update16(uint16_t csum, uint16_t old, uint16_t now)
+{
+    return csum_finish(uint32_t(uint16_t(~csum)) + uint16_t(~old) + now);
+}
+inline uint16_t csum_update32(uint16_t csum, uint32_t old, uint32_t now)
+{
+    uint32_t sum = uint32_t(uint16_t(~csum)) + uint16_t(~(old >> 16))
+                   + uint16_t(~old) + (now >> 16) + (now & 0xffff);
+    return csum_finish(sum);
+}
 
 // Offsets inside an IPv4 header.
 constexpr size_t kIpTtl = 8, kIpProto = 9, kIpCsum = 10, kIpSrc = 12,
@@ -92,12 +105,22 @@ ParseError parse_embedded(uint8_t *data, size_t len, Ipv4 &out);
 
 // Rewrites the IPv4 source or destination address and updates the IPv4
 // header checksum.
-void set_ip_src(Ipv4 &p, uint32_t addr);
-void set_ip_dst(Ipv4 &p, uint32_t addr);
+inline void set_ip_addr(Ipv4 &p, size_t off, uint32_t addr)
+{
+    uint32_t old = get32(p.ip + off);
+    put32(p.ip + off, addr);
+    put16(p.ip + kIpCsum, csum_update32(get16(p.ip + kIpCsum), old, addr));
+}
+inline void set_ip_src(Ipv4 &p, uint32_t addr) { set_ip_addr(p, kIpSrc, addr); }
+inline void set_ip_dst(Ipv4 &p, uint32_t addr) { set_ip_addr(p, kIpDst, addr); }
 
 // The offset of the transport checksum for 'proto' (TCP 16, UDP 6, ICMP 2),
 // or 0 if there is none.
-size_t l4_csum_offset(uint8_t proto);
+inline size_t l4_csum_offset(uint8_t proto)
+{
+    return proto == kProtoTcp ? 16 : proto == kProtoUdp ? 6
+                                   : proto == kProtoIcmp ? 2 : 0;
+}
 // True if the transport checksum covers the IPv4 pseudo-header.
 inline bool csum_has_pseudo_header(uint8_t proto)
 {
