@@ -171,9 +171,9 @@ class SmallVec {
     template <class Pred>
     void erase_if(Pred pred)
     {
-        T *last = std::remove_if(begin(), end(), pred);
-        while (end() != last) {
-            pop_back();
+        size_t keep = size_t(std::remove_if(begin(), end(), pred) - begin());
+        while (size() > keep) {
+            pop_back();   // May move the elements back inline.
         }
     }
 
