@@ -449,13 +449,15 @@ parse_router(Errors &e, const json &j, const std::string &path,
         }
         r.forwards.push_back(f);
     }
-    /* The pool: lowest free port first, after the explicit ones. */
-    unsigned next = r.pool_lo;
+    /* The pool: lowest free port first (per protocol), after the explicit
+     * ones. */
+    std::map<NatProto, unsigned> next_free;
     for (size_t i = 0; i < r.forwards.size(); i++) {
         NatForwardSpec &f = r.forwards[i];
         if (f.port || !fwds[i].is_object() || fwds[i].contains("port")) {
             continue;
         }
+        unsigned &next = next_free.emplace(f.proto, r.pool_lo).first->second;
         while (next <= r.pool_hi && taken.count({f.proto, uint16_t(next)})) {
             next++;
         }

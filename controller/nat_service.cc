@@ -508,7 +508,7 @@ NatService::learn(Router &r, uint32_t ip, uint64_t mac, bool is_static,
                 }
             }
             if (oldest == r.hosts.end()) {
-                r.n_refused++;
+                r.n_refused += !is_static;   /* REST: the reply says so. */
                 return false;
             }
             r.hosts.erase(oldest);
