@@ -11,6 +11,7 @@
 #include "ofp_flows.h"
 
 #include "openvswitch/ofp-errors.h"
+#include "openvswitch/poll-loop.h"
 #include "openvswitch/vconn.h"
 #include "openvswitch/vlog.h"
 #include "util.h"   // Before the block: it has C++ parts.
@@ -80,13 +81,18 @@ Controller::Controller(std::string deployment_file, uint32_t passive_versions)
     latch_init(&wake_);
     latch_init(&reload_);
     packet_in_hook_ = [this](SwitchConn &c, const uint8_t *frame,
-                             size_t len, uint32_t) {
+                             size_t len, uint32_t in_port) {
         if (!c.spec()) {
             return false;
         }
         AmdEffects fx;
         bool took = amd_.packet_in(c.spec()->name, frame, len, fx);
         apply_amd(fx);
+        if (!took) {
+            NatEffects nfx;
+            took = nat_.packet_in(c.spec()->name, frame, len, in_port, nfx);
+            apply_nat(nfx);
+        }
         return took;
     };
 }
@@ -163,19 +169,42 @@ Controller::passive_spec(uint64_t dpid) const
 {
     const SwitchSpec *s = deployment_.find_switch_by_dpid(dpid);
     if (s && s->connect.empty()) {
-        return with_amd(*s);
+        return with_sections(*s);
     }
     return std::nullopt;
 }
 
+/* The switch's deployment entry with the flows AMD and the NAT routers
+ * generate at run time. */
 SwitchSpec
-Controller::with_amd(const SwitchSpec &s) const
+Controller::with_sections(const SwitchSpec &s) const
 {
     SwitchSpec out = s;
     for (std::string &f : amd_.flows_for(s.name)) {
         out.flows.push_back(std::move(f));
     }
+    for (std::string &f : nat_.flows_for(s.name)) {
+        out.flows.push_back(std::move(f));
+    }
     return out;
+}
+
+/* Gives the connections of the switches in 'only' (all if null) their
+ * entry again, with the sections' current flows; those that changed are
+ * reconciled. */
+void
+Controller::refresh_specs(const std::set<std::string> *only)
+{
+    for_each_conn([&](SwitchConn &c) {
+        if (!c.spec() || (only && !only->count(c.spec()->name))) {
+            return;
+        }
+        const SwitchSpec *base = deployment_.find_switch(c.spec()->name);
+        if (base && (c.passive() ? base->connect.empty()
+                                 : !base->connect.empty())) {
+            c.set_spec(with_sections(*base));
+        }
+    });
 }
 
 template <class F>
@@ -208,16 +237,7 @@ void
 Controller::apply_amd(AmdEffects &fx)
 {
     if (fx.flows_changed) {
-        for_each_conn([&](SwitchConn &c) {
-            if (!c.spec()) {
-                return;
-            }
-            const SwitchSpec *base = deployment_.find_switch(c.spec()->name);
-            if (base && (c.passive() ? base->connect.empty()
-                                     : !base->connect.empty())) {
-                c.set_spec(with_amd(*base));
-            }
-        });
+        refresh_specs(nullptr);
     }
     for (AmdPacketOut &po : fx.packet_outs) {
         SwitchConn *c = conn_by_name(po.sw);
@@ -232,6 +252,38 @@ Controller::apply_amd(AmdEffects &fx)
                          po.sw.c_str(), po.actions.c_str(), why.c_str());
         }
     }
+}
+
+/* Re-sends the flows of the routers that changed, then the packet-outs
+ * (ARP requests, packets that waited for a MAC), each after the flow mods
+ * before it.  A switch that is not in sync gets none: it is ARPed for
+ * again once it is (run()), and held packets time out. */
+void
+Controller::apply_nat(NatEffects &fx)
+{
+    if (!fx.flows_changed.empty()) {
+        refresh_specs(&fx.flows_changed);
+    }
+    for (NatPacketOut &po : fx.packet_outs) {
+        SwitchConn *c = conn_by_name(po.sw);
+        std::string why = !c || !c->connected() ? "not connected"
+                        : c->send_packet_out(po.actions, po.frame);
+        if (!why.empty()) {
+            n_nat_pout_failed_++;
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+            VLOG_DBG_RL(&rl, "nat: %s: packet-out \"%s\" not sent: %s",
+                        po.sw.c_str(), po.actions.c_str(), why.c_str());
+        }
+    }
+}
+
+NatReply
+Controller::nat_request(NatRequest request, const std::string &body)
+{
+    NatEffects fx;
+    NatReply r = (nat_.*request)(body, fx);
+    apply_nat(fx);
+    return r;
 }
 
 AmdReply
@@ -258,6 +310,7 @@ Controller::apply(Deployment &&d)
     generation_++;
     AmdEffects amd_fx = amd_.configure(deployment_.amd_settings);
     amd_fx.flows_changed = false;       /* The loop below sets every spec. */
+    nat_.configure(deployment_.nat_settings);   /* Likewise. */
     VLOG_INFO("deployment generation %" PRIu64 ": %zu switches",
               generation_, deployment_.switches.size());
 
@@ -272,11 +325,11 @@ Controller::apply(Deployment &&d)
         if (it != active_.end() && it->second->spec()
             && it->second->spec()->connect == s.connect
             && it->second->spec()->versions == s.versions) {
-            it->second->set_spec(with_amd(s));
+            it->second->set_spec(with_sections(s));
             active[s.name] = std::move(it->second);
             active_.erase(it);
         } else {
-            active[s.name] = std::make_unique<SwitchConn>(with_amd(s));
+            active[s.name] = std::make_unique<SwitchConn>(with_sections(s));
         }
     }
     for (auto &[name, conn] : active_) {
@@ -367,8 +420,10 @@ Controller::run()
     std::erase_if(passive_, [](const auto &c) { return !c->alive(); });
 
     /* A switch that has just been (re)synchronised is told every AMD
-     * server's mode, in case it missed a transition while away. */
+     * server's mode, in case it missed a transition while away; a router
+     * that does not know its gateway yet ARPs for it. */
     AmdEffects fx;
+    NatEffects nfx;
     std::map<const SwitchConn *, uint64_t> synced;   /* Live ones only. */
     for_each_conn([&](SwitchConn &c) {
         auto it = amd_synced_.find(&c);
@@ -377,6 +432,7 @@ Controller::run()
             for (AmdPacketOut &po : amd_.reassert(c.spec()->name)) {
                 fx.packet_outs.push_back(std::move(po));
             }
+            nat_.switch_synced(c.spec()->name, nfx);
         }
         /* Not in sync now (a new reconciliation started at once): keep
          * the old count, so the mode is restated when that one ends. */
@@ -385,6 +441,13 @@ Controller::run()
     });
     amd_synced_ = std::move(synced);
     apply_amd(fx);
+    nat_.run(nfx);
+    /* Only switches in sync are ARPed for (see apply_nat). */
+    std::erase_if(nfx.packet_outs, [this](const NatPacketOut &po) {
+        SwitchConn *c = conn_by_name(po.sw);
+        return !c || !c->in_sync();
+    });
+    apply_nat(nfx);
     for (auto &conn : retiring_) {
         conn->run();
     }
@@ -407,6 +470,11 @@ Controller::wait()
     }
     for (auto &conn : retiring_) {
         conn->wait();
+    }
+    if (auto next = nat_.next_wakeup()) {
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+            *next - NatService::Clock::now()).count();
+        poll_timer_wait(std::max<long long>(ms, 0) + 1);
     }
 }
 
@@ -437,6 +505,7 @@ Controller::health() const
         {"passive_refused", n_passive_refused_},
         {"amd", amd_.settings().enabled
                     ? amd_counters() : json(nullptr)},
+        {"nat", nat_.settings().enabled ? nat_counters() : json(nullptr)},
     };
 }
 
@@ -445,6 +514,14 @@ Controller::amd_counters() const
 {
     json j = amd_.counters();
     j["packet_outs_not_sent"] = n_amd_pout_failed_;
+    return j;
+}
+
+json
+Controller::nat_counters() const
+{
+    json j = nat_.counters();
+    j["packet_outs_not_sent"] = n_nat_pout_failed_;
     return j;
 }
 

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 
 #include "amd_service.h"
 #include "deployment.h"
+#include "nat_service.h"
 #include "switch_conn.h"
 
 #include "util.h"   // Before the block: it has C++ parts.
@@ -67,8 +69,15 @@ public:
     }
     nlohmann::json amd_info() const { return amd_.info(); }
 
+    // NAT routers (REST handlers run these in the main loop).
+    using NatRequest = NatReply (NatService::*)(const std::string &,
+                                                NatEffects &);
+    NatReply nat_request(NatRequest, const std::string &body);
+    nlohmann::json nat_routers() const { return nat_.routers(); }
+
     nlohmann::json health() const;
     nlohmann::json amd_counters() const;
+    nlohmann::json nat_counters() const;
     nlohmann::json switches() const;
     const nlohmann::json &deployment() const { return deployment_.source; }
     uint64_t generation() const { return generation_; }
@@ -77,8 +86,10 @@ public:
 private:
     void apply(Deployment &&);
     std::optional<SwitchSpec> passive_spec(uint64_t dpid) const;
-    SwitchSpec with_amd(const SwitchSpec &) const;
+    SwitchSpec with_sections(const SwitchSpec &) const;
+    void refresh_specs(const std::set<std::string> *only);
     void apply_amd(AmdEffects &);
+    void apply_nat(NatEffects &);
     SwitchConn *conn_by_name(const std::string &);
     template <class F> void for_each_conn(F f);
 
@@ -99,6 +110,9 @@ private:
     PacketInHook packet_in_hook_;
     std::map<const SwitchConn *, uint64_t> amd_synced_;   // n_syncs seen.
     uint64_t n_amd_pout_failed_ = 0;
+
+    NatService nat_;
+    uint64_t n_nat_pout_failed_ = 0;
 
     std::mutex jobs_mutex_;
     std::deque<std::function<void()>> jobs_;

@@ -1,5 +1,6 @@
 #include "deployment.h"
 
+#include "nat_service.h"
 #include "paxos_section.h"
 
 #include <cinttypes>
@@ -388,27 +389,15 @@ parse_deployment(const json &doc, const FlowChecker &check_flow,
             }
         }
     }
-    static const std::pair<const char *, const char *> sections[] = {
-        {"nat", "#6"},
-    };
-    for (const auto &[key, issue] : sections) {
-        if (!doc.contains(key)) {
-            continue;
-        }
-        if (!doc[key].is_object()) {
-            c.error(key, "must be an object");
-        } else if (!doc[key].empty()) {
-            c.error(key, std::string("this controller does not configure ")
-                    + key + " yet (issue " + issue + "); leave the section "
-                    "out or empty");
-        }
-    }
     d.paxos = doc.value("paxos", json::object());
     d.amd = doc.value("amd", json::object());
     if (errors.size() == first_error) {
         d.amd_settings = parse_amd_section(d.amd, d, errors);
     }
     d.nat = doc.value("nat", json::object());
+    if (errors.size() == first_error) {
+        d.nat_settings = parse_nat_section(d.nat, d, errors);
+    }
 
     // Flows last, so that a switch's ports are known to the checker.
     if (errors.size() == first_error && check_flow) {
@@ -437,6 +426,22 @@ parse_deployment(const json &doc, const FlowChecker &check_flow,
                 if (!why.empty()) {
                     c.error("paxos", "flow generated for \"" + s.name
                             + "\" (" + s.flows[k] + ") rejected: " + why);
+                }
+            }
+        }
+        /* The NAT routers' flows are made at run time (they follow what
+         * is learned); check every kind of them now. */
+        for (size_t i = 0; check_flow && i < d.nat_settings.routers.size();
+             i++) {
+            const NatRouterSettings &r = d.nat_settings.routers[i];
+            const SwitchSpec *s = d.find_switch(r.sw);
+            for (const std::string &f : s ? NatService::sample_flows(r)
+                                          : std::vector<std::string>()) {
+                std::string why = check_flow(*s, f);
+                if (!why.empty()) {
+                    c.error("nat.routers[" + std::to_string(i) + "]",
+                            "flow generated for \"" + r.sw + "\" (" + f
+                            + ") rejected: " + why);
                 }
             }
         }

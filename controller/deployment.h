@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "amd_section.h"
+#include "nat_section.h"
 
 namespace cxxa::controller {
 
@@ -64,6 +65,7 @@ struct Deployment {
     // object validated by that primitive's code.
     nlohmann::json paxos, amd, nat;
     AmdSettings amd_settings;       // Parsed "amd".
+    NatSettings nat_settings;       // Parsed "nat".
     nlohmann::json source;          // The document as given.
 
     const SwitchSpec *find_switch(const std::string &name) const;

@@ -148,6 +148,7 @@ RestServer::add_routes()
         }));
     });
     add_amd_routes();
+    add_nat_routes();
     s.set_error_handler([](const httplib::Request &req,
                            httplib::Response &res) {
         if (!res.body.empty()) {
@@ -226,6 +227,50 @@ RestServer::add_amd_routes()
             j["reportsComplete"] = complete;
             return RestReply{200, j};
         }));
+    });
+}
+
+/* NAT routers: the roles of the seed's messenger (router interfaces,
+ * hosts, port forwards) as REST requests, with AMD's reply style
+ * ({"status": "Success"|"Error", "reason"}).  Schema: controller/README.md.
+ */
+void
+RestServer::add_nat_routes()
+{
+    httplib::Server &s = *server_;
+    Controller &c = controller_;
+    struct Route {
+        const char *method;
+        const char *path;
+        Controller::NatRequest request;
+    };
+    static const Route routes[] = {
+        {"POST", "/nat/router/interface", &NatService::add_interface},
+        {"DELETE", "/nat/router/interface", &NatService::remove_interface},
+        {"POST", "/nat/router/host", &NatService::add_host},
+        {"DELETE", "/nat/router/host", &NatService::remove_host},
+        {"POST", "/nat/router/forward", &NatService::add_forward},
+        {"DELETE", "/nat/router/forward", &NatService::remove_forward},
+    };
+    for (const Route &r : routes) {
+        auto handler = [this, &c, request = r.request](
+                           const httplib::Request &req,
+                           httplib::Response &res) {
+            std::string body = req.body;
+            send(res, call([&c, request, body] {
+                NatReply n = c.nat_request(request, body);
+                return RestReply{n.http, n.body};
+            }));
+        };
+        if (std::string(r.method) == "POST") {
+            s.Post(r.path, handler);
+        } else {
+            s.Delete(r.path, handler);
+        }
+    }
+    s.Get("/nat/routers", [this, &c](const httplib::Request &,
+                                     httplib::Response &res) {
+        send(res, call([&c] { return RestReply{200, c.nat_routers()}; }));
     });
 }
 

@@ -43,6 +43,7 @@ public:
 private:
     void add_routes();
     void add_amd_routes();
+    void add_nat_routes();
 
     Controller &controller_;
     std::unique_ptr<httplib::Server> server_;

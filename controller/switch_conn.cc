@@ -273,6 +273,14 @@ SwitchConn::on_connect()
     }
     VLOG_INFO("%s: connected (%s)", name().c_str(),
               ofputil_version_to_string((enum ofp_version) version_));
+    /* Whole packets in packet-ins.  It also makes a service connection
+     * (we connected to the switch's ptcp:) get packet-ins at all, which
+     * OVS sends there only after a nonzero miss_send_len is set. */
+    ofputil_switch_config config;
+    config.frag = OFPUTIL_FRAG_NORMAL;
+    config.invalid_ttl_to_controller = -1;
+    config.miss_send_len = UINT16_MAX;
+    send_now(ofputil_encode_set_config(&config, (enum ofp_version) version_));
     ofpbuf *rq = ofpraw_alloc(OFPRAW_OFPT_FEATURES_REQUEST, version_, 0);
     features_xid_ = stamp(rq);
     send_now(rq);

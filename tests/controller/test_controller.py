@@ -392,7 +392,7 @@ class ControllerTest(unittest.TestCase):
              ' "flows": ["actions=output:nosuchport"]}]}',
              'switches[0].flows[0]:'),
             ('{"switches": [], "amd": {"servers": []}}', 'amd.servers: unknown field'),
-            ('{"switches": [], "nat": {"x": 1}}', 'nat: this controller'),
+            ('{"switches": [], "nat": {"x": 1}}', 'nat.x: unknown field'),
         ]
         for body, why in cases:
             status, reply = c.request('PUT', '/deployment', body)

@@ -142,12 +142,12 @@ TEST(DeploymentTest, FlowsAreParsedByOvs)
     EXPECT_TRUE(has_error(e, "switches[0].flows[5]: "));
 }
 
-TEST(DeploymentTest, PrimitiveSectionsReservedForTheirIssues)
+TEST(DeploymentTest, PrimitiveSectionsAreObjects)
 {
     EXPECT_TRUE(errors_of(R"J({"switches": [], "paxos": {}})J").empty());
     EXPECT_TRUE(errors_of(R"J({"switches": [], "amd": {}})J").empty());
     EXPECT_TRUE(has_error(errors_of(R"J({"switches": [], "nat": []})J"),
                           "nat: must be an object"));
     EXPECT_TRUE(has_error(errors_of(R"J({"switches": [], "nat": {"x": 1}})J"),
-                          "nat: this controller does not configure nat yet"));
+                          "nat.x: unknown field"));
 }
