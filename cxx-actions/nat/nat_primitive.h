@@ -17,7 +17,7 @@
 // "nat:out(...),nat:in(...)" on a packet from inside to the external
 // address.  What is translated and how: nat_translate.h; mappings,
 // filtering, timers, bounds: nat_table.h; the RFC conformance table:
-// README.md.
+// CONFORMANCE.md.
 //
 // Top-level "nat:" (with the colon) is this primitive; "nat(...)" stays
 // upstream's conntrack NAT, valid only inside ct(...).  "nat:src=..." is

@@ -3,7 +3,7 @@
 // does that); every call takes the time, so tests drive the clock.
 //
 // Rules (RFC 4787 UDP, RFC 5382 TCP, RFC 5508 ICMP; the conformance table
-// is in cxx-actions/nat/README.md):
+// is in cxx-actions/nat/CONFORMANCE.md):
 //   - Mapping: endpoint-independent.  One mapping per (external address,
 //     protocol, inside address, inside port or ICMP query id), whatever the
 //     remote endpoint; it gets an external port (or query id) of its own.
@@ -49,7 +49,7 @@ struct Timeouts {
     uint32_t tcp_transitory_s = 240;     // RFC 5382 REQ-5: >= 4 min.
     uint32_t udp_s = 300;                // RFC 4787 REQ-5: >= 2 min, 5 min
                                          // recommended.
-    uint32_t icmp_s = 60;                // RFC 5508 REQ-1: >= 60 s.
+    uint32_t icmp_s = 60;                // RFC 5508 REQ-2: >= 60 s.
 };
 
 enum class TcpState : uint8_t { kOpening, kEstablished, kClosing, kReset };

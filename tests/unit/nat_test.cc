@@ -258,7 +258,7 @@ TEST_F(Nat, AddressAndPortDependentFilteringNeedsBoth)
     EXPECT_EQ(in(again), Event::kTranslatedIn);
 }
 
-// ---- Timers (RFC 4787 REQ-5, RFC 5382 REQ-5, RFC 5508 REQ-1). ----
+// ---- Timers (RFC 4787 REQ-5, RFC 5382 REQ-5, RFC 5508 REQ-2). ----
 
 TEST_F(Nat, UdpMappingLivesTwoMinutesAtLeastAndOutboundRefreshes)
 {
