@@ -13,7 +13,7 @@ namespace {
 AmdReply
 error(int http, const std::string &reason)
 {
-    return {http, {{"status", "Error"}, {"reason", reason}}};
+    return json_error(http, reason);
 }
 
 // The frame a trigger packet-out carries: it is consumed (or replaced by a
@@ -54,42 +54,19 @@ trigger_frame(uint32_t vip, uint64_t vmac)
 bool
 parse_body(const std::string &body, json &out, AmdReply &reply)
 {
-    try {
-        out = json::parse(body);
-    } catch (const json::parse_error &e) {
-        reply = error(400, std::string("bad JSON: ") + e.what());
-        return false;
-    }
-    if (!out.is_object()) {
-        reply = error(400, "bad JSON: the body must be an object");
-        return false;
-    }
-    return true;
+    return parse_json_body(body, out, reply);
 }
 
 bool
 get_ip(const json &body, const char *key, uint32_t &ip, AmdReply &reply)
 {
-    if (!body.contains(key) || !body[key].is_string()
-        || !parse_ip(body[key].get<std::string>(), ip)) {
-        reply = error(400, std::string("\"") + key + "\": required, an "
-                      "IPv4 address as a string");
-        return false;
-    }
-    return true;
+    return get_json_ip(body, key, ip, reply);
 }
 
 bool
 get_mac(const json &body, const char *key, uint64_t &mac, AmdReply &reply)
 {
-    if (!body.contains(key) || !body[key].is_string()
-        || !parse_mac_text(body[key].get<std::string>(), mac)
-        || (mac >> 40) & 1) {
-        reply = error(400, std::string("\"") + key + "\": required, a "
-                      "unicast MAC address xx:xx:xx:xx:xx:xx");
-        return false;
-    }
-    return true;
+    return get_json_mac(body, key, mac, reply, true);
 }
 
 }  // namespace

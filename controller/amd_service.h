@@ -24,6 +24,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "rest_json.h"
+
 #include "amd_section.h"
 
 namespace cxxa::controller {
@@ -39,10 +41,7 @@ struct AmdEffects {
     std::vector<AmdPacketOut> packet_outs;   // ... then these, in order.
 };
 
-struct AmdReply {
-    int http = 200;
-    nlohmann::json body;
-};
+using AmdReply = JsonReply;
 
 class AmdService {
 public:

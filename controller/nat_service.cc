@@ -14,7 +14,7 @@ namespace {
 NatReply
 error(int http, const std::string &reason)
 {
-    return {http, {{"status", "Error"}, {"reason", reason}}};
+    return json_error(http, reason);
 }
 
 std::string
@@ -80,17 +80,7 @@ put48(uint8_t *p, uint64_t x)
 bool
 parse_body(const std::string &body, json &out, NatReply &reply)
 {
-    try {
-        out = json::parse(body);
-    } catch (const json::parse_error &e) {
-        reply = error(400, std::string("bad JSON: ") + e.what());
-        return false;
-    }
-    if (!out.is_object()) {
-        reply = error(400, "bad JSON: the body must be an object");
-        return false;
-    }
-    return true;
+    return parse_json_body(body, out, reply);
 }
 
 bool
@@ -113,26 +103,13 @@ only_keys(const json &req, std::initializer_list<const char *> allowed,
 bool
 get_ip(const json &req, const char *key, uint32_t &ip, NatReply &reply)
 {
-    if (!req.contains(key) || !req[key].is_string()
-        || !parse_ip(req[key].get<std::string>(), ip)) {
-        reply = error(400, std::string("\"") + key + "\": required, an "
-                      "IPv4 address as a string");
-        return false;
-    }
-    return true;
+    return get_json_ip(req, key, ip, reply);
 }
 
 bool
 get_mac(const json &req, const char *key, uint64_t &mac, NatReply &reply)
 {
-    if (!req.contains(key) || !req[key].is_string()
-        || !parse_mac_text(req[key].get<std::string>(), mac)
-        || (mac >> 40) & 1 || !mac) {
-        reply = error(400, std::string("\"") + key + "\": required, a "
-                      "unicast MAC address xx:xx:xx:xx:xx:xx");
-        return false;
-    }
-    return true;
+    return get_json_mac(req, key, mac, reply, false);
 }
 
 bool

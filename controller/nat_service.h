@@ -27,6 +27,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "rest_json.h"
+
 #include "nat_section.h"
 
 namespace cxxa::controller {
@@ -49,10 +51,7 @@ struct NatEffects {
     std::vector<NatPacketOut> packet_outs;  // ... then these, in order.
 };
 
-struct NatReply {
-    int http = 200;
-    nlohmann::json body;
-};
+using NatReply = JsonReply;
 
 class NatService {
 public:
