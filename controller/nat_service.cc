@@ -665,6 +665,23 @@ NatService::next_wakeup() const
 
 /* REST. */
 
+NatReply
+NatService::rejected(const NatReply &reply)
+{
+    n_rejected_++;
+    return reply;
+}
+
+/* A REST change went through: the router's flows are recomputed. */
+NatReply
+NatService::accepted(Router &r, NatEffects &fx, json body)
+{
+    r.n_rest_changes++;
+    fx.flows_changed.insert(r.cfg.sw);
+    body["status"] = "Success";
+    return {200, body};
+}
+
 NatService::Router *
 NatService::find(const json &req, NatReply &reply)
 {
@@ -761,15 +778,10 @@ NatService::add_interface(const std::string &body, NatEffects &fx)
         }
     }
     if (reply.http != 200) {
-        n_rejected_++;
-        return reply;
+        return rejected(reply);
     }
     r->interfaces.push_back(in);
-    r->n_rest_changes++;
-    fx.flows_changed.insert(r->cfg.sw);
-    json ok = interface_json(in);
-    ok["status"] = "Success";
-    return {200, ok};
+    return accepted(*r, fx, interface_json(in));
 }
 
 NatReply
@@ -802,8 +814,7 @@ NatService::remove_interface(const std::string &body, NatEffects &fx)
                       "interface of router \"" + r->cfg.sw + "\"");
     }
     if (reply.http != 200) {
-        n_rejected_++;
-        return reply;
+        return rejected(reply);
     }
     /* Its hosts, forwards and pending packets go with it. */
     const NatInterface gone = *i;
@@ -824,11 +835,9 @@ NatService::remove_interface(const std::string &body, NatEffects &fx)
     std::erase_if(r->interfaces, [&](const NatInterface &o) {
         return o.port == gone.port;
     });
-    r->n_rest_changes++;
-    fx.flows_changed.insert(r->cfg.sw);
-    return {200, {{"status", "Success"}, {"port", gone.port},
-                  {"removedHosts", n_hosts},
-                  {"removedForwards", forwards}}};
+    return accepted(*r, fx, {{"port", gone.port},
+                            {"removedHosts", n_hosts},
+                            {"removedForwards", forwards}});
 }
 
 NatReply
@@ -859,13 +868,10 @@ NatService::add_host(const std::string &body, NatEffects &fx)
                       + std::to_string(r->cfg.max_hosts) + ")");
     }
     if (reply.http != 200) {
-        n_rejected_++;
-        return reply;
+        return rejected(reply);
     }
-    r->n_rest_changes++;
-    fx.flows_changed.insert(r->cfg.sw);
-    return {200, {{"status", "Success"}, {"ip", format_ip(ip)},
-                  {"mac", format_mac(mac)}}};
+    return accepted(*r, fx, {{"ip", format_ip(ip)},
+                            {"mac", format_mac(mac)}});
 }
 
 NatReply
@@ -886,15 +892,12 @@ NatService::remove_host(const std::string &body, NatEffects &fx)
                       + format_ip(ip));
     }
     if (reply.http != 200) {
-        n_rejected_++;
-        return reply;
+        return rejected(reply);
     }
     const bool was_static = r->hosts.at(ip).is_static;
     r->hosts.erase(ip);
-    r->n_rest_changes++;
-    fx.flows_changed.insert(r->cfg.sw);
-    return {200, {{"status", "Success"}, {"ip", format_ip(ip)},
-                  {"kind", was_static ? "static" : "learned"}}};
+    return accepted(*r, fx, {{"ip", format_ip(ip)},
+                            {"kind", was_static ? "static" : "learned"}});
 }
 
 NatReply
@@ -954,15 +957,10 @@ NatService::add_forward(const std::string &body, NatEffects &fx)
         }
     }
     if (reply.http != 200) {
-        n_rejected_++;
-        return reply;
+        return rejected(reply);
     }
     r->forwards[{f.proto, f.port}] = f;
-    r->n_rest_changes++;
-    fx.flows_changed.insert(c.sw);
-    json ok = forward_json(f);
-    ok["status"] = "Success";
-    return {200, ok};
+    return accepted(*r, fx, forward_json(f));
 }
 
 NatReply
@@ -985,8 +983,7 @@ NatService::remove_forward(const std::string &body, NatEffects &fx)
                       + std::to_string(port));
     }
     if (reply.http != 200) {
-        n_rejected_++;
-        return reply;
+        return rejected(reply);
     }
     json ok = forward_json(r->forwards.at({proto, port}));
     r->forwards.erase({proto, port});

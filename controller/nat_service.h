@@ -130,6 +130,8 @@ private:
     static Router make_router(const NatRouterSettings &);
     static std::vector<std::string> router_flows(const Router &);
     Router *find(const nlohmann::json &req, NatReply &);
+    NatReply rejected(const NatReply &);
+    NatReply accepted(Router &, NatEffects &, nlohmann::json body);
     Router *parse_request(const std::string &body, nlohmann::json &req,
                           NatReply &);
     bool learn(Router &, uint32_t ip, uint64_t mac, bool is_static,

@@ -163,6 +163,31 @@ RestServer::add_routes()
     });
 }
 
+/* Registers 'method' (POST, PUT or DELETE) on 'path': the request body goes
+ * to 'fn' on the controller's thread (call()), its reply back as JSON. */
+void
+RestServer::add_body_route(const std::string &method, const char *path,
+                           std::function<JsonReply(const std::string &)> fn)
+{
+    httplib::Server &s = *server_;
+    auto handler = [this, fn](const httplib::Request &req,
+                              httplib::Response &res) {
+        std::string body = req.body;
+        /* By value: after a timeout the task may still run later. */
+        send(res, call([fn, body] {
+            JsonReply r = fn(body);
+            return RestReply{r.http, r.body};
+        }));
+    };
+    if (method == "POST") {
+        s.Post(path, handler);
+    } else if (method == "PUT") {
+        s.Put(path, handler);
+    } else {
+        s.Delete(path, handler);
+    }
+}
+
 /* AMD, compatible with the Floodlight module of the seed: same paths, same
  * JSON field names, {"status": "Success"|"Error", "reason"} replies (with
  * HTTP status codes that say the same).  Schema: controller/README.md. */
@@ -182,23 +207,10 @@ RestServer::add_amd_routes()
         {"PUT", "/amd/server/status/json", &AmdService::set_status},
     };
     for (const Route &r : routes) {
-        auto handler = [this, &c, request = r.request](
-                           const httplib::Request &req,
-                           httplib::Response &res) {
-            std::string body = req.body;
-            send(res, call([&c, request, body] {
-                AmdReply a = c.amd_request(request, body);
-                return RestReply{a.http, a.body};
-            }));
-        };
-        std::string m = r.method;
-        if (m == "POST") {
-            s.Post(r.path, handler);
-        } else if (m == "DELETE") {
-            s.Delete(r.path, handler);
-        } else {
-            s.Put(r.path, handler);
-        }
+        add_body_route(r.method, r.path, [&c, request = r.request](
+                                             const std::string &body) {
+            return c.amd_request(request, body);
+        });
     }
     /* Asks the switches for fresh per-server reports (packet-outs whose
      * replies come back as packet-ins) and waits for them, at most
@@ -253,20 +265,10 @@ RestServer::add_nat_routes()
         {"DELETE", "/nat/router/forward", &NatService::remove_forward},
     };
     for (const Route &r : routes) {
-        auto handler = [this, &c, request = r.request](
-                           const httplib::Request &req,
-                           httplib::Response &res) {
-            std::string body = req.body;
-            send(res, call([&c, request, body] {
-                NatReply n = c.nat_request(request, body);
-                return RestReply{n.http, n.body};
-            }));
-        };
-        if (std::string(r.method) == "POST") {
-            s.Post(r.path, handler);
-        } else {
-            s.Delete(r.path, handler);
-        }
+        add_body_route(r.method, r.path, [&c, request = r.request](
+                                             const std::string &body) {
+            return c.nat_request(request, body);
+        });
     }
     s.Get("/nat/routers", [this, &c](const httplib::Request &,
                                      httplib::Response &res) {

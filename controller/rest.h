@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "rest_json.h"
+
 namespace httplib {
 class Server;
 }
@@ -42,6 +44,8 @@ public:
 
 private:
     void add_routes();
+    void add_body_route(const std::string &method, const char *path,
+                        std::function<JsonReply(const std::string &)> fn);
     void add_amd_routes();
     void add_nat_routes();
 
