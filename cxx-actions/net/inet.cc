@@ -15,21 +15,6 @@ uint32_t csum_add(const uint8_t *data, size_t len, uint32_t sum)
     return sum;
 }
 
-const char *parse_error_name(ParseError e)
-{
-    switch (e) {
-    case ParseError::kNone:
-        return "ok";
-    case ParseError::kNotIpv4:
-        return "not IPv4";
-    case ParseError::kTruncated:
-        return "truncated";
-    case ParseError::kMalformed:
-        return "malformed";
-    }
-    return "?";
-}
-
 namespace {
 
 // Common part of parse_frame() and parse_embedded(): 'ip' has 'avail'
@@ -94,26 +79,6 @@ ParseError parse_frame(uint8_t *frame, size_t len, Ipv4 &out)
 ParseError parse_embedded(uint8_t *data, size_t len, Ipv4 &out)
 {
     return parse_ip(data, len, false, out);
-}
-
-uint16_t l4_checksum(const Ipv4 &p)
-{
-    size_t off = l4_csum_offset(p.proto);
-    uint32_t sum = 0;
-    if (csum_has_pseudo_header(p.proto)) {
-        sum = csum_add(p.ip + kIpSrc, 8, sum);
-        sum += p.proto;
-        sum += uint32_t(p.l4_len);
-    }
-    sum = csum_add(p.l4, off, sum);
-    if (p.l4_len > off + 2) {
-        sum = csum_add(p.l4 + off + 2, p.l4_len - off - 2, sum);
-    }
-    uint16_t csum = csum_finish(sum);
-    if (p.proto == kProtoUdp && csum == 0) {
-        csum = 0xffff;
-    }
-    return csum;
 }
 
 uint16_t ip_header_checksum(const uint8_t *ip, size_t hdr_len)

@@ -91,7 +91,6 @@ enum class ParseError {
     kTruncated,   // Shorter than its headers say.
     kMalformed,   // Bad version, IHL or total length.
 };
-const char *parse_error_name(ParseError);
 
 // Locates the IPv4 header of an Ethernet frame (at most one 802.1Q tag),
 // checks version, IHL and total length against the bytes present.  Bytes
@@ -126,11 +125,6 @@ inline bool csum_has_pseudo_header(uint8_t proto)
 {
     return proto == kProtoTcp || proto == kProtoUdp;
 }
-
-// Transport checksum of a complete datagram, computed from scratch (the
-// checksum field itself counted as zero).  For tests and for ICMP messages
-// the code builds or rewrites.
-uint16_t l4_checksum(const Ipv4 &p);
 
 // The datagram's IPv4 header checksum, computed from scratch.
 uint16_t ip_header_checksum(const uint8_t *ip, size_t hdr_len);
