@@ -100,31 +100,24 @@ void store_l4_csum(const Ipv4 &p, uint8_t *c, uint16_t v)
     put16(c, v);
 }
 
-// Rewrites the 16-bit port or query id at 'off' of 'p''s transport header.
-void set_port(Ipv4 &p, size_t off, uint16_t port)
+// Rewrites one endpoint of 'p': the source or destination address and the
+// 16-bit port or query id at 'off' of its transport header, with every
+// checksum that covers them (the IPv4 header's; the transport one, which
+// covers the address too when it has a pseudo-header), each updated once.
+void set_endpoint(Ipv4 &p, bool src, uint32_t addr, size_t off,
+                  uint16_t port)
 {
-    uint16_t old = get16(p.l4 + off);
+    uint32_t old_addr = src ? p.src() : p.dst();
+    uint16_t old_port = get16(p.l4 + off);
     put16(p.l4 + off, port);
     if (uint8_t *c = l4_csum(p)) {
-        store_l4_csum(p, c, csum_update16(get16(c), old, port));
-    }
-}
-
-// Rewrites the source or destination address of 'p' with every checksum
-// that covers it: the IPv4 header's and a pseudo-header transport one.
-void set_addr(Ipv4 &p, bool src, uint32_t addr)
-{
-    uint32_t old = src ? p.src() : p.dst();
-    if (csum_has_pseudo_header(p.proto)) {
-        if (uint8_t *c = l4_csum(p)) {
-            store_l4_csum(p, c, csum_update32(get16(c), old, addr));
+        uint16_t v = csum_update16(get16(c), old_port, port);
+        if (csum_has_pseudo_header(p.proto)) {
+            v = csum_update32(v, old_addr, addr);
         }
+        store_l4_csum(p, c, v);
     }
-    if (src) {
-        set_ip_src(p, addr);
-    } else {
-        set_ip_dst(p, addr);
-    }
+    set_ip_addr(p, src ? kIpSrc : kIpDst, addr);
 }
 
 void recompute_icmp_csum(Ipv4 &p)
@@ -178,8 +171,7 @@ Event error_out(NatTable &t, const OutParams &o, Ipv4 &outer, int64_t now)
     if (!m) {
         return Event::kDropNoMapping;
     }
-    set_port(inner, off, m->ext_port);
-    set_addr(inner, false, o.ext);
+    set_endpoint(inner, false, o.ext, off, m->ext_port);
     set_ip_src(outer, o.ext);
     recompute_icmp_csum(outer);
     return Event::kIcmpErrorOut;
@@ -215,8 +207,7 @@ Event error_in(NatTable &t, uint32_t ext, Ipv4 &outer, int64_t now)
     if (!t.permits(*m, inner.dst(), remote_port, now)) {
         return Event::kDropFiltered;
     }
-    set_port(inner, off, m->in_port);
-    set_addr(inner, true, m->in_ip);
+    set_endpoint(inner, true, m->in_ip, off, m->in_port);
     set_ip_dst(outer, m->in_ip);
     recompute_icmp_csum(outer);
     return Event::kIcmpErrorIn;
@@ -256,8 +247,7 @@ Event translate_out(NatTable &t, const OutParams &o, uint8_t *frame,
     if (!r.mapping) {
         return r.event;
     }
-    set_port(p, off, r.mapping->ext_port);
-    set_addr(p, true, o.ext);
+    set_endpoint(p, true, o.ext, off, r.mapping->ext_port);
     return Event::kTranslatedOut;
 }
 
@@ -290,8 +280,7 @@ Event translate_in(NatTable &t, uint32_t ext, uint8_t *frame, size_t len,
     if (!r.mapping) {
         return r.event;
     }
-    set_port(p, off, r.mapping->in_port);
-    set_addr(p, false, r.mapping->in_ip);
+    set_endpoint(p, false, r.mapping->in_ip, off, r.mapping->in_port);
     return Event::kTranslatedIn;
 }
 
@@ -314,8 +303,7 @@ Event translate_forward(NatTable &t, uint32_t ext, uint8_t proto,
     if (!r.mapping) {
         return r.event;
     }
-    set_port(p, kDstPort, to_port);
-    set_addr(p, false, to_ip);
+    set_endpoint(p, false, to_ip, kDstPort, to_port);
     return Event::kTranslatedIn;
 }
 
