@@ -5,6 +5,9 @@ connect to it by datapath id), with its REST API on 127.0.0.1, and reads
 its view of the switches over REST."""
 import json
 import os
+import select
+import signal
+import socket
 import subprocess
 import time
 import urllib.request
@@ -24,6 +27,20 @@ def wait_until(pred, timeout, what):
     raise RuntimeError('timed out waiting for ' + what)
 
 
+def assert_port_free(port):
+    """Raises unless a listening socket can bind 127.0.0.1:port (with
+    SO_REUSEADDR, as the controller binds, so TIME_WAIT does not count)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(('127.0.0.1', port))
+    except OSError as e:
+        raise RuntimeError('port %d still in use after the controller '
+                           'exited: %s' % (port, e)) from None
+    finally:
+        s.close()
+
+
 class Controller:
     def __init__(self, work, name, deployment, rest_port, of_port):
         self.work = work
@@ -33,6 +50,8 @@ class Controller:
         self.deployment = os.path.join(work, name + '.json')
         self.ctl = os.path.join(work, name + '.ctl')
         self.log = os.path.join(work, name + '.log')
+        self.pidfile = os.path.join(work, name + '.pid')
+        self.pid = None
         os.makedirs(work, exist_ok=True)
         with open(self.deployment, 'w') as f:
             json.dump(deployment, f, indent=1)
@@ -41,15 +60,44 @@ class Controller:
         subprocess.run([BINARY, '--deployment=' + self.deployment,
                         '--rest=127.0.0.1:%d' % self.rest_port,
                         '--unixctl=' + self.ctl, '--log-file=' + self.log,
-                        '--pidfile=' + os.path.join(self.work,
-                                                    self.name + '.pid'),
+                        '--pidfile=' + self.pidfile,
                         '--detach', '--no-chdir', '-vconsole:off',
                         'ptcp:%d:127.0.0.1' % self.of_port], check=True)
+        # --detach returns once the daemon is ready and its pidfile written.
+        with open(self.pidfile) as f:
+            self.pid = int(f.read().strip())
 
-    def stop(self):
-        subprocess.run(['ovs-appctl', '-t', self.ctl, 'exit'],
-                       capture_output=True)
-        time.sleep(0.3)
+    def stop(self, timeout=10):
+        """Asks the controller to exit and returns once the process is gone
+        (so its listening sockets are closed); SIGTERM, then SIGKILL, if it
+        does not exit within timeout seconds.  Raises if the OpenFlow or
+        REST port is still taken afterwards."""
+        if self.pid is None:
+            return
+        try:
+            pidfd = os.pidfd_open(self.pid)
+        except ProcessLookupError:
+            self.pid = None
+            return
+        try:
+            subprocess.run(['ovs-appctl', '-t', self.ctl, 'exit'],
+                           capture_output=True, timeout=timeout)
+            for sig in (None, signal.SIGTERM, signal.SIGKILL):
+                if sig is not None:
+                    try:
+                        signal.pidfd_send_signal(pidfd, sig)
+                    except ProcessLookupError:
+                        break
+                # A pidfd becomes readable when the process has exited.
+                if select.select([pidfd], [], [], timeout)[0]:
+                    break
+            else:
+                raise RuntimeError('controller %d did not exit' % self.pid)
+        finally:
+            os.close(pidfd)
+        self.pid = None
+        for port in (self.of_port, self.rest_port):
+            assert_port_free(port)
 
     def rest(self, path):
         with urllib.request.urlopen('http://127.0.0.1:%d%s'
