@@ -7,7 +7,6 @@ import json
 import os
 import select
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -27,18 +26,28 @@ def wait_until(pred, timeout, what):
     raise RuntimeError('timed out waiting for ' + what)
 
 
+def listening(port):
+    """True while some socket listens on TCP port (any address), from
+    /proc/net/tcp and tcp6 (state 0A is LISTEN)."""
+    for table in ('/proc/net/tcp', '/proc/net/tcp6'):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    fields = line.split()
+                    if (fields[3] == '0A'
+                            and int(fields[1].rsplit(':', 1)[1], 16) == port):
+                        return True
+        except OSError:
+            pass
+    return False
+
+
 def assert_port_free(port):
-    """Raises unless a listening socket can bind 127.0.0.1:port (with
-    SO_REUSEADDR, as the controller binds, so TIME_WAIT does not count)."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(('127.0.0.1', port))
-    except OSError as e:
-        raise RuntimeError('port %d still in use after the controller '
-                           'exited: %s' % (port, e)) from None
-    finally:
-        s.close()
+    """Raises if a socket still listens on port."""
+    if listening(port):
+        raise RuntimeError('port %d still listened on after the controller '
+                           'exited' % port)
 
 
 class Controller:
