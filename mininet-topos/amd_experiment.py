@@ -35,7 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import ovs_sandbox  # noqa: E402
-from controller_proc import BUILD, Controller  # noqa: E402
+from controller_proc import BUILD, Controller, remote_controller  # noqa: E402
 
 PY = '/usr/bin/python3'
 APPS = os.path.join(HERE, 'amd_apps.py')
@@ -82,7 +82,7 @@ def deployment(store):
 class Network:
     def __init__(self, work, store='switch', n_clients=2):
         from mininet.net import Mininet
-        from mininet.node import OVSSwitch, RemoteController
+        from mininet.node import OVSSwitch
         self.work = work
         self.ctl = Controller(work, 'controller-amd-' + store,
                               deployment(store), REST_PORT, OF_PORT)
@@ -90,8 +90,7 @@ class Network:
         try:
             self.net = Mininet(topo=topo(n_clients), switch=OVSSwitch,
                                controller=None, autoSetMacs=False)
-            self.net.addController(RemoteController('c0', ip='127.0.0.1',
-                                                    port=OF_PORT))
+            self.net.addController(remote_controller('c0', OF_PORT))
         except BaseException:
             self.ctl.stop()
             raise

@@ -50,6 +50,24 @@ def assert_port_free(port):
                            'exited' % port)
 
 
+def remote_controller(name, port):
+    """A Mininet controller node for cxxa-controller at 127.0.0.1:port.
+    Mininet's RemoteController checks the port by running telnet in the
+    node's shell; that can leave the shell's end-of-output marker unread
+    and Mininet waiting for it forever (seen in amd-flips).  This one reads
+    /proc/net/tcp instead: Controller.start() has already waited until the
+    controller listens."""
+    from mininet.log import warn
+    from mininet.node import RemoteController
+
+    class ListeningController(RemoteController):
+        def checkListening(self):
+            if not listening(self.port):
+                warn('nothing listens on controller port %d\n' % self.port)
+
+    return ListeningController(name, ip='127.0.0.1', port=port)
+
+
 class Controller:
     def __init__(self, work, name, deployment, rest_port, of_port):
         self.work = work

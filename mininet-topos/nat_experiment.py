@@ -38,7 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import ovs_sandbox  # noqa: E402
-from controller_proc import Controller, wait_until  # noqa: E402
+from controller_proc import Controller, remote_controller, wait_until  # noqa: E402,E501
 
 TOP = os.path.dirname(HERE)
 PY = '/usr/bin/python3'
@@ -85,7 +85,7 @@ def topo():
 class Network:
     def __init__(self, work):
         from mininet.net import Mininet
-        from mininet.node import OVSSwitch, RemoteController
+        from mininet.node import OVSSwitch
         self.work = work
         self.ctl = Controller(work, 'controller-nat', deployment(),
                               REST_PORT, OF_PORT)
@@ -93,8 +93,7 @@ class Network:
         try:
             self.net = Mininet(topo=topo(), switch=OVSSwitch,
                                controller=None, autoSetMacs=False)
-            self.net.addController(RemoteController('c0', ip='127.0.0.1',
-                                                    port=OF_PORT))
+            self.net.addController(remote_controller('c0', OF_PORT))
         except BaseException:
             self.ctl.stop()
             raise

@@ -32,7 +32,7 @@ sys.path.insert(0, HERE)
 
 import ovs_sandbox  # noqa: E402
 import paxos_line  # noqa: E402
-from controller_proc import BUILD, Controller  # noqa: E402
+from controller_proc import BUILD, Controller, remote_controller  # noqa: E402
 from delayed_link import LinkDelay  # noqa: E402
 
 APPS = os.path.join(HERE, 'paxos_apps.py')
@@ -49,7 +49,7 @@ class Network:
     def __init__(self, work, mode, paxos, n_clients=1, window=1024,
                  delay_us=paxos_line.DELAY_US):
         from mininet.net import Mininet
-        from mininet.node import OVSSwitch, RemoteController
+        from mininet.node import OVSSwitch
         self.work = work
         self.ctl = Controller(work, 'controller-%s%s' % (
             mode, '-paxos' if paxos else ''),
@@ -60,8 +60,7 @@ class Network:
             self.net = Mininet(topo=paxos_line.PaxosLine(
                 n_clients=n_clients, delay_us=delay_us),
                 switch=OVSSwitch, controller=None, autoSetMacs=False)
-            self.net.addController(RemoteController('c0', ip='127.0.0.1',
-                                                    port=OF_PORT))
+            self.net.addController(remote_controller('c0', OF_PORT))
         except BaseException:
             self.ctl.stop()   # No controller left behind.
             raise

@@ -19,7 +19,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(TOP, 'mininet-topos'))
 
 import ovs_sandbox  # noqa: E402
-from controller_proc import BUILD, Controller  # noqa: E402
+from controller_proc import BUILD, Controller, remote_controller  # noqa: E402
 
 WORK = os.path.join(BUILD, 'mininet-learning')
 REST = 18199
@@ -28,7 +28,7 @@ OF_PORT = 16653
 
 def run_mode(mode, failures):
     from mininet.net import Mininet
-    from mininet.node import OVSSwitch, RemoteController
+    from mininet.node import OVSSwitch
     from two_switches import TwoSwitches
 
     ctl = Controller(WORK, 'controller-%s' % mode, {'switches': [
@@ -38,7 +38,7 @@ def run_mode(mode, failures):
     switches = ctl.switches
     net = Mininet(topo=TwoSwitches(), switch=OVSSwitch, controller=None,
                   autoSetMacs=False)
-    net.addController(RemoteController('c0', ip='127.0.0.1', port=OF_PORT))
+    net.addController(remote_controller('c0', OF_PORT))
     try:
         net.start()
         h1, h2, s1 = net['h1'], net['h2'], net['s1']
