@@ -7,7 +7,6 @@ import json
 import os
 import select
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -27,18 +26,32 @@ def wait_until(pred, timeout, what):
     raise RuntimeError('timed out waiting for ' + what)
 
 
+def listening(port):
+    """True if a TCP socket (IPv4 or IPv6) listens on port, in this network
+    namespace."""
+    for path in ('/proc/net/tcp', '/proc/net/tcp6'):
+        try:
+            with open(path) as f:
+                next(f)
+                for line in f:
+                    fields = line.split()
+                    # local_address is HEXADDR:HEXPORT; state 0A is LISTEN.
+                    if (fields[3] == '0A' and
+                            int(fields[1].rsplit(':', 1)[1], 16) == port):
+                        return True
+        except FileNotFoundError:
+            pass
+    return False
+
+
 def assert_port_free(port):
-    """Raises unless a listening socket can bind 127.0.0.1:port (with
-    SO_REUSEADDR, as the controller binds, so TIME_WAIT does not count)."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(('127.0.0.1', port))
-    except OSError as e:
+    """Raises if a socket still listens on port.  Connections left in
+    TIME_WAIT do not count: the REST server sets SO_REUSEPORT and
+    SO_REUSEADDR, so the next controller binds the port despite them (a
+    test bind with only SO_REUSEADDR would fail on them)."""
+    if listening(port):
         raise RuntimeError('port %d still in use after the controller '
-                           'exited: %s' % (port, e)) from None
-    finally:
-        s.close()
+                           'exited' % port)
 
 
 class Controller:
