@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """scripts/experiment nat-bench: the NAT targets, measured side by side.
 
- 1. scripts/bench-nat: per-packet cost of nat:out against
+ 1. scripts/bench-nat.py: per-packet cost of nat:out against
     ct(commit,nat(src=...)) on the same userspace-datapath code and packets
     (established flow, many flows, new connections) -> the cost each adds
     to a packet, medians of interleaved rounds.
@@ -59,8 +59,10 @@ def main():
     p.add_argument('--rounds', type=int, default=5)
     p.add_argument('--pings', type=int, default=200)
     args = p.parse_args()
-    subprocess.run([os.path.join(TOP, 'scripts', 'bench-nat'), '--rounds',
-                    str(args.rounds), '--out', args.out], check=True)
+    subprocess.run(['/usr/bin/python3',
+                    os.path.join(TOP, 'scripts', 'bench-nat.py'),
+                    '--rounds', str(args.rounds), '--out', args.out],
+                   check=True)
     subprocess.run(['/usr/bin/python3', os.path.join(HERE,
                                                      'nat_experiment.py'),
                     'bench', '--rounds', str(args.rounds), '--pings',
