@@ -1,8 +1,8 @@
 """cxxa-controller as a process beside a Mininet network.
 
-Starts build/controller/cxxa-controller detached, passive (switches
-connect to it by datapath id), with its REST API on 127.0.0.1, and reads
-its view of the switches over REST."""
+Starts CONTROLLER (build/controller/cxxa-controller) detached, passive
+(switches connect to it by datapath id), with its REST API on 127.0.0.1,
+and reads its view of the switches over REST."""
 import json
 import os
 import select
@@ -11,10 +11,7 @@ import subprocess
 import time
 import urllib.request
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.environ.get('BUILD', os.path.join(TOP, 'build'))
-BINARY = os.environ.get('CONTROLLER',
-                        os.path.join(BUILD, 'controller', 'cxxa-controller'))
+from paths import CONTROLLER
 
 
 def wait_until(pred, timeout, what):
@@ -70,7 +67,7 @@ class Controller:
             json.dump(deployment, f, indent=1)
 
     def start(self):
-        subprocess.run([BINARY, '--deployment=' + self.deployment,
+        subprocess.run([CONTROLLER, '--deployment=' + self.deployment,
                         '--rest=127.0.0.1:%d' % self.rest_port,
                         '--unixctl=' + self.ctl, '--log-file=' + self.log,
                         '--pidfile=' + self.pidfile,

@@ -17,8 +17,8 @@ SYNs, every one a new mapping / conntrack entry; 1/cost = new connections
 per second of one core).  Kinds run interleaved, R rounds, medians.
 
 Writes DIR/nat-bench-datapath.json.  The end-to-end half (ping through the
-router vs plain forwarding) is mininet-topos/nat_experiment.py bench;
-scripts/experiment nat-bench runs both."""
+router vs plain forwarding) is in mininet-topos/experiments/nat_bench.py,
+which runs this script first (scripts/experiment nat-bench)."""
 import argparse
 import json
 import os
