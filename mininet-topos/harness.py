@@ -48,15 +48,23 @@ class Network:
             self.ctl = Controller(work, name, deployment,
                                   self.ports['rest'], self.ports['of'])
             self.ctl.start()   # Before Mininet looks for it.
+        self.net = None
         try:
             self.net = Mininet(topo=topo, switch=OVSSwitch, controller=None,
-                               autoSetMacs=False)
+                               autoSetMacs=False, build=False)
             if self.ctl:
                 self.net.addController(RemoteController(
                     'c0', ip='127.0.0.1', port=self.ports['of']))
+            self.net.build()
         except BaseException:
-            if self.ctl:
-                self.ctl.stop()   # No controller left behind.
+            # Nothing left behind: no half-built network (interfaces,
+            # host shells), no controller.
+            try:
+                if self.net:
+                    self.net.stop()
+            finally:
+                if self.ctl:
+                    self.ctl.stop()
             raise
 
     def __enter__(self):
