@@ -59,12 +59,7 @@ class Network:
         except BaseException:
             # Nothing left behind: no half-built network (interfaces,
             # host shells), no controller.
-            try:
-                if self.net:
-                    self.net.stop()
-            finally:
-                if self.ctl:
-                    self.ctl.stop()
+            self.stop_network()
             raise
 
     def __enter__(self):
@@ -85,7 +80,15 @@ class Network:
         try:
             self.stop_procs()
             self.teardown()
-            self.net.stop()
+        finally:
+            self.stop_network()
+
+    def stop_network(self):
+        """Stops Mininet (switches, links, host shells), then the
+        controller, even if stopping Mininet fails."""
+        try:
+            if self.net:
+                self.net.stop()
         finally:
             if self.ctl:
                 self.ctl.stop()
