@@ -1,8 +1,8 @@
 """cxxa-controller as a process beside a Mininet network.
 
-Starts build/controller/cxxa-controller detached, passive (switches
-connect to it by datapath id), with its REST API on 127.0.0.1, and reads
-its view of the switches over REST."""
+Starts CONTROLLER (build/controller/cxxa-controller) detached, passive
+(switches connect to it by datapath id), with its REST API on 127.0.0.1,
+and reads its view of the switches over REST."""
 import json
 import os
 import select
@@ -11,10 +11,7 @@ import subprocess
 import time
 import urllib.request
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.environ.get('BUILD', os.path.join(TOP, 'build'))
-BINARY = os.environ.get('CONTROLLER',
-                        os.path.join(BUILD, 'controller', 'cxxa-controller'))
+from paths import CONTROLLER
 
 
 def wait_until(pred, timeout, what):
@@ -27,26 +24,29 @@ def wait_until(pred, timeout, what):
 
 
 def listening(port):
-    """True while some socket listens on TCP port (any address), from
-    /proc/net/tcp and tcp6 (state 0A is LISTEN)."""
-    for table in ('/proc/net/tcp', '/proc/net/tcp6'):
+    """True if a TCP socket (IPv4 or IPv6) listens on port, in this network
+    namespace."""
+    for path in ('/proc/net/tcp', '/proc/net/tcp6'):
         try:
-            with open(table) as f:
+            with open(path) as f:
                 next(f)
                 for line in f:
                     fields = line.split()
-                    if (fields[3] == '0A'
-                            and int(fields[1].rsplit(':', 1)[1], 16) == port):
+                    # local_address is HEXADDR:HEXPORT; state 0A is LISTEN.
+                    if (fields[3] == '0A' and
+                            int(fields[1].rsplit(':', 1)[1], 16) == port):
                         return True
-        except OSError:
+        except FileNotFoundError:
             pass
     return False
 
 
 def assert_port_free(port):
-    """Raises if a socket still listens on port."""
+    """Raises if a socket still listens on port.  Connections left in
+    TIME_WAIT do not count: the REST server sets SO_REUSEPORT, so the next controller binds the port despite them (a
+    test bind with only SO_REUSEADDR would fail on them)."""
     if listening(port):
-        raise RuntimeError('port %d still listened on after the controller '
+        raise RuntimeError('port %d still in use after the controller '
                            'exited' % port)
 
 
@@ -84,7 +84,7 @@ class Controller:
             json.dump(deployment, f, indent=1)
 
     def start(self):
-        subprocess.run([BINARY, '--deployment=' + self.deployment,
+        subprocess.run([CONTROLLER, '--deployment=' + self.deployment,
                         '--rest=127.0.0.1:%d' % self.rest_port,
                         '--unixctl=' + self.ctl, '--log-file=' + self.log,
                         '--pidfile=' + self.pidfile,

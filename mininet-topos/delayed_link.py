@@ -7,20 +7,17 @@ build/linkdelay) relaying frames between their root-namespace ends, each
 frame leaving 'delay' after it arrived, in order.  Usage:
 
     net = Mininet(topo, link=DelayedLink, ...)   # or addLink(cls=...)
-    net.start(); emulator = LinkDelay(net_links_delay_us=5000).start()
+    net.start(); emulator = LinkDelay(stats_file).start()
     ...; emulator.stop()   # prints per-direction counters
 
 Every delayed link of the process shares one emulator.
 """
-import os
+import re
 import subprocess
 
 from mininet.link import Link
 from mininet.util import quietRun
-
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.environ.get('BUILD', os.path.join(TOP, 'build'))
-BINARY = os.path.join(BUILD, 'linkdelay')
+from paths import LINKDELAY
 
 
 class DelayedLink(Link):
@@ -67,7 +64,7 @@ class LinkDelay:
         self.proc = None
 
     def start(self):
-        args = [BINARY, '--stats=' + self.stats_file]
+        args = [LINKDELAY, '--stats=' + self.stats_file]
         args += ['%s:%s:%d' % p for p in DelayedLink.pairs]
         self.proc = subprocess.Popen(args)
         return self
@@ -85,5 +82,4 @@ class LinkDelay:
 
     def dropped(self, stats):
         """Frames dropped, from stop()'s counters."""
-        import re
         return sum(int(x) for x in re.findall(r'dropped (\d+)', stats))

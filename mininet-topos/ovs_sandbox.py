@@ -1,14 +1,15 @@
 """Run Mininet against the patched Open vSwitch of this repository.
 
-Starts build/ovs's ovsdb-server and ovs-vswitchd in a private run directory
-(scripts/sandbox) and points Mininet's ovs-vsctl/ovs-ofctl at them through
-PATH and OVS_RUNDIR.  Switches use the userspace datapath (there is no OVS
-kernel module here): OVSSwitch(datapath='user').
+Starts OVS_BUILD's (build/ovs's) ovsdb-server and ovs-vswitchd in a
+private run directory (scripts/sandbox) and points Mininet's
+ovs-vsctl/ovs-ofctl at them through PATH and OVS_RUNDIR.  Switches use the
+userspace datapath (there is no OVS kernel module here):
+OVSSwitch(datapath='user').
 """
 import os
 import subprocess
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from paths import OVS_BUILD, SANDBOX_SCRIPT
 
 
 # ovs-vswitchd reads system ports through AF_PACKET sockets made with the
@@ -32,10 +33,10 @@ def raise_socket_buffers():
 def start(sandbox_dir=None):
     """Starts the sandbox and exports its environment into this process."""
     raise_socket_buffers()
-    env = dict(os.environ)
+    env = dict(os.environ, OVS_BUILD=OVS_BUILD)
     if sandbox_dir:
         env['SANDBOX_DIR'] = sandbox_dir
-    out = subprocess.run([os.path.join(TOP, 'scripts', 'sandbox'), 'start'],
+    out = subprocess.run([SANDBOX_SCRIPT, 'start'],
                          env=env, check=True, capture_output=True, text=True)
     for line in out.stdout.splitlines():
         if not line.startswith('export '):
@@ -48,8 +49,10 @@ def start(sandbox_dir=None):
 
 
 def stop():
-    subprocess.run([os.path.join(TOP, 'scripts', 'sandbox'), 'stop'],
-                   check=False, capture_output=True)
+    """Stops the sandbox's daemons (scripts/sandbox stop waits for them)."""
+    env = dict(os.environ, OVS_BUILD=OVS_BUILD)
+    subprocess.run([SANDBOX_SCRIPT, 'stop'], env=env, check=False,
+                   capture_output=True)
 
 
 def disable_offload(host):

@@ -1,4 +1,4 @@
-"""The thesis' Paxos topology (Figures 3.4 and 5.1), in a line.
+r"""The thesis' Paxos topology (Figures 3.4 and 5.1), in a line.
 
     c1..cN -- s4 -- s1 ----- s2 ----- s3
                    /|\      /|\      /|\
@@ -18,10 +18,20 @@ Replies go straight back through the L2 learning switch.
 
 Port numbers: on s1, s2, s3 the replicas are ports 1-3; s1: s2=4, s4=5;
 s2: s1=4, s3=5; s3: s2=4.  On s4, client i is port i and s1 is 10.
-"""
-from delayed_link import DelayedLink
-from mininet.topo import Topo
 
+PaxosNetwork is this topology running, with the controller and the link
+emulator (the harness' Network).
+"""
+import os
+import re
+import time
+
+from delayed_link import DelayedLink, LinkDelay
+from harness import Network
+from mininet.topo import Topo
+from paths import HERE, PY
+
+APPS = os.path.join(HERE, 'paxos_apps.py')
 SERVICE_IP = '10.0.0.100'
 SERVICE_MAC = '02:00:00:00:00:64'
 SERVICE_PORT = 9000
@@ -104,5 +114,77 @@ def deployment(mode, n_clients=1, paxos=True, window=1024):
 # 5 links).  h5: 10+5+5+20 = 40 ms; h8, h9: 10+10+5+25 = 50 ms; the client
 # has all three replies after 50 ms.
 BOUND_MS = {'h5': 40.0, 'h8': 50.0, 'h9': 50.0, 'all': 50.0}
+
+
+class PaxosNetwork(Network):
+    """PaxosLine with the controller in one mode, and the link emulator."""
+
+    def __init__(self, work, mode, paxos, n_clients=1, window=1024,
+                 delay_us=DELAY_US):
+        Network.__init__(
+            self, work, PaxosLine(n_clients=n_clients, delay_us=delay_us),
+            deployment(mode, n_clients, paxos, window),
+            name='controller-%s%s' % (mode, '-paxos' if paxos else ''),
+            ports='paxos', sync=MEMBERS + ['s4'])
+        self.links = LinkDelay(os.path.join(work, 'linkdelay-stats.txt'))
+        self.link_stats = ''
+
+    def setup(self):
+        self.links.start()
+        self.net.staticArp()
+        for c in self.clients():
+            c.cmd('arp -s %s %s' % (SERVICE_IP, SERVICE_MAC))
+
+    def teardown(self):
+        self.link_stats = self.links.stop()
+
+    def links_dropped(self):
+        """Frames the link emulator dropped (after the network stopped)."""
+        return self.links.dropped(self.link_stats)
+
+    def clients(self):
+        return [h for h in self.net.hosts if h.name.startswith('c')]
+
+    def replicas(self):
+        return [self.net['h%d' % i] for i in range(1, 10)]
+
+    def warm_up(self):
+        """Lets the learning switch learn every host: each client pings
+        the far end, each replica pings c1."""
+        for c in self.clients():
+            c.cmd('ping -c 2 -i 0.2 -W 1 10.0.0.9')
+        for h in self.replicas():
+            h.cmd('ping -c 2 -i 0.2 -W 1 %s' % client_ip(1))
+
+    def start_replicas(self, echo=()):
+        """Starts the replica app on h1-h9 (echoing on those in echo);
+        returns their log files by host name."""
+        logs = {}
+        for h in self.replicas():
+            logs[h.name] = os.path.join(self.work, 'replica-%s.log' % h.name)
+            cmd = [PY, APPS, 'replica', '--log', logs[h.name],
+                   '--port', str(SERVICE_PORT)]
+            if h.name in echo:
+                cmd.append('--echo')
+            self.popen(h, cmd)
+        time.sleep(0.5)
+        return logs
+
+    def stop_replicas(self):
+        self.stop_procs(timeout=10)
+
+    def table_miss_packets(self):
+        """Packets that hit a table-miss (to-controller) flow, on all
+        switches: counted by the switches, so it holds while the controller
+        is down too."""
+        counts = {}
+        for sw in self.net.switches:
+            out = sw.cmd('ovs-ofctl -O OpenFlow13 dump-flows %s' % sw.name)
+            for line in out.splitlines():
+                if 'actions=CONTROLLER' in line:
+                    m = re.search(r'n_packets=(\d+)', line)
+                    counts[sw.name] = int(m.group(1)) if m else 0
+        return counts
+
 
 topos = {'paxos_line': PaxosLine}

@@ -1,7 +1,8 @@
 // flat_map.h: the containers of the NAT table's per-packet path, laid out
 // so that a lookup touches one or two cache lines instead of chasing the
 // nodes of std::unordered_map (which cost the datapath ~40% of nat:out with
-// 10,000 flows, measured with perf on scripts/bench-nat's many_flows case).
+// 10,000 flows, measured with perf on scripts/bench-nat.py's many_flows
+// case).
 //
 //   FlatMap<K, V, Hash>  open addressing, linear probing, power-of-two
 //                        capacity, load <= 1/2, backward-shift deletion (no

@@ -19,11 +19,12 @@ import unittest
 import urllib.error
 import urllib.request
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 BUILD = os.environ.get('BUILD', os.path.join(TOP, 'build'))
 OVS_BUILD = os.environ.get('OVS_BUILD', os.path.join(BUILD, 'ovs'))
-CONTROLLER = os.environ.get('CONTROLLER',
-                            os.path.join(BUILD, 'controller', 'cxxa-controller'))
+CONTROLLER = os.environ.get('CONTROLLER', os.path.join(
+    BUILD, 'controller', 'cxxa-controller'))
 SANDBOX = os.path.join(BUILD, 'controller-test-sandbox')
 WORK = os.path.join(BUILD, 'controller-test')
 OWNED = '0x6378786100000000'
@@ -34,8 +35,8 @@ def sh(cmd, check=True):
     r = subprocess.run(cmd, shell=True, capture_output=True, text=True,
                        env=os.environ)
     if check and r.returncode:
-        raise AssertionError('%s: rc=%d\n%s%s' % (cmd, r.returncode, r.stdout,
-                                                 r.stderr))
+        raise AssertionError('%s: rc=%d\n%s%s'
+                             % (cmd, r.returncode, r.stdout, r.stderr))
     return r.stdout
 
 
@@ -87,7 +88,7 @@ def flows(bridge, version='OpenFlow13'):
     without statistics."""
     out = sh('ovs-ofctl -O %s --no-stats --no-names '
              'dump-flows %s' % (version, bridge))
-    return sorted(l.strip() for l in out.splitlines() if 'actions=' in l)
+    return sorted(f.strip() for f in out.splitlines() if 'actions=' in f)
 
 
 def owned(bridge, version='OpenFlow13'):
@@ -219,9 +220,11 @@ class ControllerTest(unittest.TestCase):
             'switches': [
                 {'name': 'br1', 'connect': 'tcp:127.0.0.1:%d' % base,
                  'ports': {'p1': 1, 'p2': 2},
-                 'flows': ['priority=100,in_port=p1,actions=paxos:onclient,output:p2',
-                           'priority=50,udp,tp_dst=53,actions=output:p1',
-                           'table=1,priority=5,ip,nw_dst=10.0.0.0/8,actions=drop']},
+                 'flows': [
+                     'priority=100,in_port=p1,actions=paxos:onclient,'
+                     'output:p2',
+                     'priority=50,udp,tp_dst=53,actions=output:p1',
+                     'table=1,priority=5,ip,nw_dst=10.0.0.0/8,actions=drop']},
                 {'name': 'br2', 'connect': 'tcp:127.0.0.1:%d' % (base + 1),
                  'mode': 'learning'},
                 {'name': 'br3', 'connect': 'tcp:127.0.0.1:%d' % (base + 2),
@@ -286,11 +289,13 @@ class ControllerTest(unittest.TestCase):
         # Changing and then emptying the deployment leaves them alone too.
         d['switches'][0]['flows'] = ['priority=2,actions=drop',
                                      'priority=3,arp,actions=NORMAL']
-        self.assertEqual(c.request('PUT', '/deployment', json.dumps(d))[0], 200)
+        self.assertEqual(c.request('PUT', '/deployment', json.dumps(d))[0],
+                         200)
         wait_until(lambda: len(owned('br1')) == 2, 10, 'new flows')
         self.assertEqual(sorted(set(flows('br1')) - set(owned('br1'))), theirs)
         d['switches'][0]['flows'] = []
-        self.assertEqual(c.request('PUT', '/deployment', json.dumps(d))[0], 200)
+        self.assertEqual(c.request('PUT', '/deployment', json.dumps(d))[0],
+                         200)
         wait_until(lambda: not owned('br1'), 10, 'owned flows removed')
         self.assertEqual(flows('br1'), theirs)
 
@@ -301,7 +306,9 @@ class ControllerTest(unittest.TestCase):
            '"cookie=%s,priority=77,actions=drop"' % OWNED)      # Stale.
         d = {'switches': [{'name': 'br1', 'connect': 'tcp:127.0.0.1:16631',
                            'flows': ['priority=1,actions=drop',
-                                     'priority=2,in_port=1,actions=mod_dl_src:00:00:00:00:00:01,output:2']}]}
+                                     'priority=2,in_port=1,actions='
+                                     'mod_dl_src:00:00:00:00:00:01,'
+                                     'output:2']}]}
         c = self.controller(d)
         c.wait_in_sync(['br1'])
         s = c.switch('br1')['last_sync']
@@ -324,7 +331,8 @@ class ControllerTest(unittest.TestCase):
         c3 = self.controller(d)
         c3.wait_in_sync(['br1'])
         sh('ovs-ofctl -O OpenFlow13 --strict del-flows br1 "priority=1"')
-        wait_until(lambda: len(owned('br1')) == 2, 15, 'flow restored by audit')
+        wait_until(lambda: len(owned('br1')) == 2, 15,
+                   'flow restored by audit')
         s = c3.switch('br1')
         self.assertEqual(s['counters']['connects'], 1)
         self.assertGreaterEqual(s['counters']['syncs_with_changes'], 1)
@@ -349,7 +357,8 @@ class ControllerTest(unittest.TestCase):
         self.assertEqual(len(owned('br2')), 1)
         # Invalid file: rejected whole, old deployment and flows stay.
         before = (owned('br1'), owned('br2'))
-        c.write('{"switches": [{"name": "br1", "connect": "tcp:127.0.0.1:16641",'
+        c.write('{"switches": [{"name": "br1", '
+                '"connect": "tcp:127.0.0.1:16641",'
                 ' "flows": ["priority=4,actions=drop"]}, {"name": "br2"}]}')
         os.kill(c.pid, signal.SIGHUP)
         wait_until(lambda: c.get('/health')['reload_failures'] == 1, 10,
@@ -391,7 +400,8 @@ class ControllerTest(unittest.TestCase):
             ('{"switches": [{"name": "br1", "connect": "tcp:127.0.0.1:16651",'
              ' "flows": ["actions=output:nosuchport"]}]}',
              'switches[0].flows[0]:'),
-            ('{"switches": [], "amd": {"servers": []}}', 'amd.servers: unknown field'),
+            ('{"switches": [], "amd": {"servers": []}}',
+             'amd.servers: unknown field'),
             ('{"switches": [], "nat": {"x": 1}}', 'nat.x: unknown field'),
         ]
         for body, why in cases:
@@ -417,7 +427,8 @@ class ControllerTest(unittest.TestCase):
 
     # ---- Bad files at start: clear error, no daemon. ----
     def test_bad_file_at_start(self):
-        c = Controller('{"switches": [{"name": "s", "connect": "tcp:1.2.3.4:1",'
+        c = Controller('{"switches": [{"name": "s", '
+                       '"connect": "tcp:1.2.3.4:1",'
                        ' "mode": "hub"}]}', expect_start=False)
         self.assertNotEqual(c.start.returncode, 0)
         self.assertIn('switches[0].mode: must be', c.start.stderr)
@@ -433,8 +444,10 @@ class ControllerTest(unittest.TestCase):
            ' protocols=OpenFlow10'
            ' -- set bridge br3 other-config:datapath-id=00000000000000a3')
         d = {'switches': [
-            {'name': 'br1', 'dpid': 'a1', 'flows': ['priority=1,actions=drop']},
-            {'name': 'br2', 'dpid': '0xa2', 'flows': ['priority=2,actions=drop']},
+            {'name': 'br1', 'dpid': 'a1',
+             'flows': ['priority=1,actions=drop']},
+            {'name': 'br2', 'dpid': '0xa2',
+             'flows': ['priority=2,actions=drop']},
             {'name': 'later', 'dpid': 'b0'}]}
         c = self.controller(d, listen=['ptcp:16661:127.0.0.1'])
         for b in ('br1', 'br2', 'br3'):
@@ -454,7 +467,8 @@ class ControllerTest(unittest.TestCase):
         self.assertEqual(sws['dpid:00000000000000a3']['state'], 'unmanaged')
         self.assertEqual(len(owned('br1')), 1)
         self.assertEqual(len(owned('br2', 'OpenFlow10')), 1)
-        self.assertEqual(flows('br3'), ['reset_counts priority=3 actions=drop'])
+        self.assertEqual(flows('br3'),
+                         ['reset_counts priority=3 actions=drop'])
         # The switch reconnects after a vswitchd restart by itself.
         restart_vswitchd()
         wait_until(lambda: len(owned('br2', 'OpenFlow10')) == 1
@@ -487,7 +501,8 @@ class ControllerTest(unittest.TestCase):
         good.stop()
         # Passive: the switch connects to our pssl: listener.
         add_bridges(['br2'])
-        sh('ovs-vsctl set bridge br2 other-config:datapath-id=00000000000000b2')
+        sh('ovs-vsctl set bridge br2 '
+           'other-config:datapath-id=00000000000000b2')
         dp = {'switches': [{'name': 'br2', 'dpid': 'b2',
                             'flows': ['priority=2,actions=drop']}]}
         passive = self.controller(dp, listen=['pssl:16672:127.0.0.1'], extra=[
@@ -523,8 +538,9 @@ class ControllerTest(unittest.TestCase):
                             listen=['ptcp:16682:127.0.0.1'])
         c.wait_in_sync(['br1'])
         status = open('/proc/%d/status' % c.pid).read()
-        uid = [l for l in status.splitlines() if l.startswith('Uid:')][0]
-        cap = [l for l in status.splitlines() if l.startswith('CapEff:')][0]
+        lines = status.splitlines()
+        uid = [x for x in lines if x.startswith('Uid:')][0]
+        cap = [x for x in lines if x.startswith('CapEff:')][0]
         self.assertEqual(uid.split()[1:], ['65534'] * 4)
         # Only CAP_NET_BIND_SERVICE (10) and CAP_IPC_LOCK (14) remain.
         self.assertEqual(int(cap.split()[1], 16) & ~((1 << 10) | (1 << 14)), 0)

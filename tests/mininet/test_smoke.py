@@ -10,86 +10,75 @@ import re
 import sys
 import time
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(TOP, 'mininet-topos'))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__)))), 'mininet-topos'))
 
-import ovs_sandbox  # noqa: E402
+import harness  # noqa: E402
+from paths import BUILD  # noqa: E402
+
+OF = 'ovs-ofctl -O OpenFlow13 '
+FLOWS = [
+    ('s1', 'priority=10,udp,tp_dst=9999,actions=paxos:onclient,output:2'),
+    ('s1', 'priority=1,in_port=1,actions=output:2'),
+    ('s1', 'priority=1,in_port=2,actions=output:1'),
+    ('s2', 'priority=1,in_port=1,actions=output:2'),
+    ('s2', 'priority=1,in_port=2,actions=output:1'),
+]
+SEND = ("python3 -c \"import socket;s=socket.socket(socket.AF_INET,"
+        "socket.SOCK_DGRAM);s.sendto(b'hello%d',('10.0.0.2',9999))\"")
 
 
-def main():
-    demo = '--demo' in sys.argv
-    ovs_sandbox.start(os.path.join(TOP, 'build', 'sandbox-mininet'))
-    from mininet.log import setLogLevel
-    from mininet.net import Mininet
-    from mininet.node import OVSSwitch
+def run(args):
     from two_switches import TwoSwitches
-
-    setLogLevel('warning')
-    net = Mininet(topo=TwoSwitches(), switch=OVSSwitch, controller=None,
-                  autoSetMacs=False)
-    failures = []
-    try:
-        net.start()
-        s1, s2, h1, h2 = net['s1'], net['s2'], net['h1'], net['h2']
-        for h in (h1, h2):
-            ovs_sandbox.disable_offload(h)
-        of = 'ovs-ofctl -O OpenFlow13 '
-        for cmd in [
-                of + 'add-flow s1 "priority=10,udp,tp_dst=9999,actions=paxos:onclient,output:2"',
-                of + 'add-flow s1 "priority=1,in_port=1,actions=output:2"',
-                of + 'add-flow s1 "priority=1,in_port=2,actions=output:1"',
-                of + 'add-flow s2 "priority=1,in_port=1,actions=output:2"',
-                of + 'add-flow s2 "priority=1,in_port=2,actions=output:1"']:
+    c = harness.Checks('mininet smoke')
+    with harness.Network(os.path.join(BUILD, 'mininet-smoke'),
+                         TwoSwitches()) as n:
+        s1, h1, h2 = n['s1'], n['h1'], n['h2']
+        for sw, flow in FLOWS:
+            cmd = OF + 'add-flow %s "%s"' % (sw, flow)
             out = s1.cmd(cmd + ' 2>&1; echo rc=$?')
-            if 'rc=0' not in out:
-                failures.append('%s: %s' % (cmd, out.strip()))
+            c.check(cmd, 'rc=0' in out, out.strip())
 
-        flows = s1.cmd(of + '--no-stats --no-names dump-flows s1')
-        if demo:
+        flows = s1.cmd(OF + '--no-stats --no-names dump-flows s1')
+        if args.demo:
             print('flows on s1:\n' + flows.strip())
-        if 'actions=paxos:onclient,output:2' not in flows:
-            failures.append('dump-flows s1 lacks the paxos flow:\n' + flows)
+        c.check('dump-flows s1 shows the paxos flow',
+                'actions=paxos:onclient,output:2' in flows, flows)
 
-        loss = net.ping([h1, h2], timeout=2)
-        print('ping h1<->h2 loss: %s%%' % loss)
-        if loss > 0:
-            failures.append('ping loss %s%%' % loss)
+        loss = n.net.ping([h1, h2], timeout=2)
+        c.check('ping h1<->h2', loss == 0, 'loss %s%%' % loss)
 
         # Capture on h2 what the paxos flow emits.
-        capture = os.path.join(TOP, 'build', 'smoke-tcpdump.txt')
+        capture = os.path.join(BUILD, 'smoke-tcpdump.txt')
         h2.cmd('tcpdump -i h2-eth0 -n -e -U -c 3 ether proto 0x7a01 '
                '> %s 2>/dev/null &' % capture)
         time.sleep(1)
         for i in range(3):
-            h1.cmd("python3 -c \"import socket;s=socket.socket(socket.AF_INET,"
-                   "socket.SOCK_DGRAM);s.sendto(b'hello%d',('10.0.0.2',9999))\"" % i)
+            h1.cmd(SEND % i)
         time.sleep(2)
         h2.cmd('kill %tcpdump 2>/dev/null')
         time.sleep(0.5)
         captured = open(capture).read()
         accepts = re.findall(r'ethertype Unknown \(0x7a01\)', captured)
-        if demo:
+        if args.demo:
             print('h2 captured (tcpdump):\n' + captured.strip())
-            print('datapath flows:\n' + s1.cmd('ovs-appctl dpctl/dump-flows').strip())
-        print('ACCEPT frames seen by h2: %d' % len(accepts))
-        if len(accepts) < 3:
-            failures.append('expected 3 ACCEPT frames at h2, got:\n' + captured)
+            print('datapath flows:\n'
+                  + s1.cmd('ovs-appctl dpctl/dump-flows').strip())
+        c.check('3 ACCEPT frames at h2', len(accepts) >= 3,
+                '%d seen:\n%s' % (len(accepts), captured))
         counters = s1.cmd('ovs-appctl cxx-action/list')
         print(counters.strip())
-        if not re.search(r'bridge s1: in=\d+ out=\d+', counters):
-            failures.append('no paxos counters for s1:\n' + counters)
-    finally:
-        # Not mininet.clean.cleanup(): it also deletes /tmp/*.log and
-        # /tmp/*.out of whoever runs the test.
-        net.stop()
-        ovs_sandbox.stop()
+        c.check('paxos counters for s1',
+                re.search(r'bridge s1: in=\d+ out=\d+', counters), counters)
+    return c.done()
 
-    if failures:
-        print('FAILED:\n' + '\n'.join(failures))
-        return 1
-    print('mininet smoke: OK')
-    return 0
+
+def arguments(p):
+    p.add_argument('--demo', action='store_true',
+                   help='also print the flows, the capture and the '
+                   'datapath flows')
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(harness.cli(__doc__, 'sandbox-mininet', run, arguments,
+                         out=False))

@@ -41,8 +41,8 @@ frames["tcp_synack_h2"] = eth(OUT_MAC, ROUTER_MAC) / IP(
     src=REMOTE, dst=EXT, id=3) / TCP(sport=80, dport=1024, flags="SA",
                                      seq=9, ack=2001)
 frames["tcp_synack_h2_in"] = eth(OUT_MAC, ROUTER_MAC) / IP(
-    src=REMOTE, dst="10.0.1.12", id=3, ttl=63) / TCP(sport=80, dport=40000,
-                                             flags="SA", seq=9, ack=2001)
+    src=REMOTE, dst="10.0.1.12", id=3, ttl=63) / TCP(
+        sport=80, dport=40000, flags="SA", seq=9, ack=2001)
 # UDP with payload, and the remote's port unreachable about it.
 udp_out = IP(src=EXT, dst=REMOTE, id=4, ttl=63) / UDP(
     sport=5353, dport=33434) / Raw(b"probe")
@@ -59,13 +59,14 @@ frames["unreach_in"] = eth(OUT_MAC, ROUTER_MAC) / IP(
 frames["udp_cut"] = eth() / IP(src="10.0.1.11", dst=REMOTE, id=8, proto=17) \
     / Raw(b"\x14\xe9\x82\x9a")
 # An inside host's port unreachable about what came in to it.
-udp_in = IP(src=REMOTE, dst="10.0.1.11", id=6) / UDP(sport=53,
-                                                      dport=5353) / Raw(b"x")
+udp_in = IP(src=REMOTE, dst="10.0.1.11", id=6) / UDP(
+    sport=53, dport=5353) / Raw(b"x")
 frames["host_unreach"] = eth() / IP(src="10.0.1.11", dst=REMOTE, id=7) / \
     ICMP(type=3, code=3) / Raw(whole(udp_in))
-frames["host_unreach_out"] = eth() / IP(src=EXT, dst=REMOTE, id=7, ttl=63) / ICMP(
-    type=3, code=3) / Raw(whole(IP(src=REMOTE, dst=EXT, id=6) / UDP(
-        sport=53, dport=5353) / Raw(b"x")))
+frames["host_unreach_out"] = eth() / IP(
+    src=EXT, dst=REMOTE, id=7, ttl=63) / ICMP(
+        type=3, code=3) / Raw(whole(IP(src=REMOTE, dst=EXT, id=6) / UDP(
+            sport=53, dport=5353) / Raw(b"x")))
 # ICMP echo: three hosts, one id.
 for n, host in enumerate(["10.0.1.11", "10.0.1.12", "10.0.2.13"]):
     ext_id = [0x1234, 0, 1][n]
@@ -78,18 +79,19 @@ for n, host in enumerate(["10.0.1.11", "10.0.1.12", "10.0.2.13"]):
         src=REMOTE, dst=EXT, id=20 + n) / ICMP(type=0, id=ext_id, seq=1) / \
         Raw(b"same id")
     frames[f"pong{n}_in"] = eth(OUT_MAC, ROUTER_MAC) / IP(
-        src=REMOTE, dst=host, id=20 + n, ttl=63) / ICMP(type=0, id=0x1234, seq=1) / \
-        Raw(b"same id")
+        src=REMOTE, dst=host, id=20 + n, ttl=63) / \
+        ICMP(type=0, id=0x1234, seq=1) / Raw(b"same id")
 # Port forward 198.51.100.1:8080 -> 10.0.2.14:80 and the server's answer.
 frames["fwd_syn"] = eth(OUT_MAC, ROUTER_MAC) / IP(
     src=REMOTE, dst=EXT, id=30) / TCP(sport=50000, dport=8080, flags="S")
 frames["fwd_syn_in"] = eth(OUT_MAC, ROUTER_MAC) / IP(
-    src=REMOTE, dst="10.0.2.14", id=30, ttl=63) / TCP(sport=50000, dport=80,
-                                              flags="S")
+    src=REMOTE, dst="10.0.2.14", id=30, ttl=63) / TCP(
+        sport=50000, dport=80, flags="S")
 frames["fwd_synack"] = eth() / IP(src="10.0.2.14", dst=REMOTE, id=31) / TCP(
     sport=80, dport=50000, flags="SA")
-frames["fwd_synack_out"] = eth() / IP(src=EXT, dst=REMOTE, id=31, ttl=63) / TCP(
-    sport=8080, dport=50000, flags="SA")
+frames["fwd_synack_out"] = eth() / IP(
+    src=EXT, dst=REMOTE, id=31, ttl=63) / TCP(
+        sport=8080, dport=50000, flags="SA")
 # Router: echo request to the router and its reply; TTL 1 probe and the
 # time exceeded it gets.
 frames["router_ping"] = eth() / IP(src="10.0.1.11", dst="10.0.1.1", id=40,

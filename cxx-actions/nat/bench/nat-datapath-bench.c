@@ -14,7 +14,7 @@
  * (flow_extract(), which sets the offsets conntrack needs); "baseline" does
  * only that, so nat - baseline and ct_nat - baseline are what each NAT
  * adds.  Prints one JSON object: ns per packet over the timed packets.
- * scripts/bench-nat runs it side by side and takes medians.
+ * scripts/bench-nat.py runs it side by side and takes medians.
  */
 #include <config.h>
 

@@ -3,7 +3,7 @@
 conntrack NAT, ct(commit,nat(src=198.51.100.1:1024-65535)), on the same
 userspace-datapath code with the same packets, side by side.
 
-    scripts/bench-nat [--packets N] [--flows F] [--rounds R] [--out DIR]
+    scripts/bench-nat.py [--packets N] [--flows F] [--rounds R] [--out DIR]
 
 build/nat-datapath-bench (cxx-actions/nat/bench/nat-datapath-bench.c) runs
 batches of 32 packets through lib/cxx-action.c (nat:out) or through
@@ -17,8 +17,8 @@ SYNs, every one a new mapping / conntrack entry; 1/cost = new connections
 per second of one core).  Kinds run interleaved, R rounds, medians.
 
 Writes DIR/nat-bench-datapath.json.  The end-to-end half (ping through the
-router vs plain forwarding) is mininet-topos/nat_experiment.py bench;
-scripts/experiment nat-bench runs both."""
+router vs plain forwarding) is in mininet-topos/experiments/nat_bench.py,
+which runs this script first (scripts/experiment nat-bench)."""
 import argparse
 import json
 import os
@@ -62,9 +62,8 @@ def main():
             for kind in KINDS:
                 ns = run_one(case, kind, n, f)
                 samples[case][kind].append(ns)
-                print('round %d %-11s %-8s %8.1f ns/packet' % (r + 1, case,
-                                                              kind, ns),
-                      flush=True)
+                print('round %d %-11s %-8s %8.1f ns/packet'
+                      % (r + 1, case, kind, ns), flush=True)
     res = {'packets': args.packets, 'flows': args.flows,
            'new_conns': args.new_conns, 'rounds': args.rounds, 'cases': {}}
     print('\n| case | parse only | nat: | ct(nat) | nat: adds | ct(nat) adds '

@@ -2,12 +2,13 @@
 """Benchmark: the datapath's per-packet cost of each Paxos action against
 a plain output action, on the same userspace datapath, side by side.
 
-    scripts/bench-paxos [--packets N] [--rounds R]    (default 20000, 5)
+    scripts/bench-paxos.py [--packets N] [--rounds R]  (default 20000, 5)
 
 One patched ovs-vswitchd (scripts/sandbox, --enable-dummy) with one PMD
-thread (core 1); a fresh netdev bridge with two dummy-pmd ports per run.  A run installs one
-flow, injects N frames of the kind the role consumes (netdev-dummy/receive)
-and reads the PMD thread's own counter of processing cycles per packet
+thread (core 1); a fresh netdev bridge with two dummy-pmd ports per run.
+A run installs one flow, injects N frames of the kind the role consumes
+(netdev-dummy/receive) and reads the PMD thread's own counter of
+processing cycles per packet
 (`dpif-netdev/pmd-stats-show`: lookup, actions, recirculation, output).
 For every role the same frames also go through `actions=output:2` in the
 same round (the baseline), so
@@ -41,6 +42,7 @@ import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get('BUILD', os.path.join(TOP, 'build'))
+OVS_BUILD = os.environ.get('OVS_BUILD', os.path.join(BUILD, 'ovs'))
 SANDBOX = os.path.join(BUILD, 'bench-paxos-sandbox')
 PER_CALL = 50   # netdev-dummy queues at most 100 packets per port.
 
@@ -72,7 +74,7 @@ def run(*args, **kw):
 
 
 def start_sandbox():
-    env = dict(os.environ, SANDBOX_DIR=SANDBOX,
+    env = dict(os.environ, SANDBOX_DIR=SANDBOX, OVS_BUILD=OVS_BUILD,
                SANDBOX_VSWITCHD_OPTS='--enable-dummy')
     out = run(os.path.join(TOP, 'scripts', 'sandbox'), 'start', env=env)
     for line in out.splitlines():
@@ -84,7 +86,8 @@ def start_sandbox():
 
 def stop_sandbox():
     subprocess.run([os.path.join(TOP, 'scripts', 'sandbox'), 'stop'],
-                   env=dict(os.environ, SANDBOX_DIR=SANDBOX),
+                   env=dict(os.environ, SANDBOX_DIR=SANDBOX,
+                            OVS_BUILD=OVS_BUILD),
                    capture_output=True)
 
 
@@ -169,8 +172,8 @@ def main():
                               'ns_per_packet': c, 'added_ns_per_packet': c - b,
                               'ratio_to_output': c / b,
                               'samples_cycles': xs}
-        print('| %s | %.0f | %.0f | %.0f | %.2f |' % (name, b, c, c - b,
-                                                     c / b))
+        print('| %s | %.0f | %.0f | %.0f | %.2f |'
+              % (name, b, c, c - b, c / b))
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, 'paxos-bench.json'), 'w') as f:
         json.dump(res, f, indent=1)

@@ -3,14 +3,13 @@
 restores a restarted ovs-vswitchd, against `ovs-ofctl add-flows` of the
 same flows on the same vswitchd (the baseline, run side by side).
 
-    scripts/bench-controller [--flows N]      (default 20000)
+    scripts/bench-controller.py [--flows N]      (default 20000)
 
 Prints the figures and the ratio, writes results/controller-bench.json.
 Needs the build (scripts/setup)."""
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -102,7 +101,8 @@ def main():
              result['controller_flows_per_second'],
              result['ratio_controller_vs_ofctl']))
     print('controller start->in sync:  %7.3f s (process start, validation, '
-          'connect, reconcile)' % result['controller_start_to_in_sync_seconds'])
+          'connect, reconcile)'
+          % result['controller_start_to_in_sync_seconds'])
     print('vswitchd restart->restored: %7.3f s (of which resync %.3f s; the '
           'rest is vswitchd start and reconnect backoff)'
           % (result['restart_restore_seconds'],

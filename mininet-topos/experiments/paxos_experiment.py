@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The Paxos experiments of issue #4, on mininet-topos/paxos_line.py.
+"""The Paxos experiments, on mininet-topos/paxos_line.py.
 
   paxos_experiment.py rtt   [--samples N] [--out DIR]
       The thesis' Tables 5.1 and 5.2: ICMP h1 -> h9 through the L2 learning
@@ -13,142 +13,30 @@
       DIR/paxos-order.json: messages, replicas, distinct_digests (1 when
       all nine logs are identical), packet-ins, per-client FIFO, ...
 
-Needs root.  Uses the patched vswitchd of build/ (scripts/sandbox) and
-build/controller/cxxa-controller, which sets every switch up from the
-deployment of paxos_line.deployment()."""
-import argparse
+Needs root.  Uses the patched vswitchd of BUILD (scripts/sandbox) and
+cxxa-controller, which sets every switch up from the deployment of
+paxos_line.deployment()."""
 import hashlib
 import json
 import os
-import re
 import statistics
-import subprocess
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOP = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
 
-import ovs_sandbox  # noqa: E402
+import harness  # noqa: E402
 import paxos_line  # noqa: E402
-from controller_proc import BUILD, Controller, remote_controller  # noqa: E402
-from delayed_link import LinkDelay  # noqa: E402
+from paths import BUILD, PY  # noqa: E402
+from paxos_line import APPS, PaxosNetwork  # noqa: E402
 
-APPS = os.path.join(HERE, 'paxos_apps.py')
-PY = '/usr/bin/python3'
-REST_PORT = 18299
-OF_PORT = 16753
 THESIS = {'flows_median_ms': 43.90, 'noflows_median_ms': 76.10,
           'paxos_median_ms': 117.90}
 
 
-class Network:
-    """PaxosLine + the controller in one mode, started and stopped."""
-
-    def __init__(self, work, mode, paxos, n_clients=1, window=1024,
-                 delay_us=paxos_line.DELAY_US):
-        from mininet.net import Mininet
-        from mininet.node import OVSSwitch
-        self.work = work
-        self.ctl = Controller(work, 'controller-%s%s' % (
-            mode, '-paxos' if paxos else ''),
-            paxos_line.deployment(mode, n_clients, paxos, window),
-            REST_PORT, OF_PORT)
-        self.ctl.start()   # Before Mininet looks for it.
-        try:
-            self.net = Mininet(topo=paxos_line.PaxosLine(
-                n_clients=n_clients, delay_us=delay_us),
-                switch=OVSSwitch, controller=None, autoSetMacs=False)
-            self.net.addController(remote_controller('c0', OF_PORT))
-        except BaseException:
-            self.ctl.stop()   # No controller left behind.
-            raise
-        self.procs = []
-        self.links = LinkDelay(os.path.join(work, 'linkdelay-stats.txt'))
-        self.link_stats = ''
-
-    def __enter__(self):
-        self.net.start()
-        self.links.start()
-        for h in self.net.hosts:
-            ovs_sandbox.disable_offload(h)
-            # No IPv6 chatter (router solicitations, MLD).
-            h.cmd('sysctl -qw net.ipv6.conf.all.disable_ipv6=1')
-        self.net.staticArp()
-        for c in self.clients():
-            c.cmd('arp -s %s %s' % (paxos_line.SERVICE_IP,
-                                    paxos_line.SERVICE_MAC))
-        self.ctl.wait_in_sync(paxos_line.MEMBERS + ['s4'])
-        return self
-
-    def __exit__(self, *exc):
-        for p in self.procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in self.procs:
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        self.link_stats = self.links.stop()
-        self.net.stop()
-        self.ctl.stop()
-
-    def clients(self):
-        return [h for h in self.net.hosts if h.name.startswith('c')]
-
-    def replicas(self):
-        return [self.net['h%d' % i] for i in range(1, 10)]
-
-    def warm_up(self):
-        """Lets the learning switch learn every host: each client pings
-        the far end, each replica pings c1."""
-        for c in self.clients():
-            c.cmd('ping -c 2 -i 0.2 -W 1 10.0.0.9')
-        for h in self.replicas():
-            h.cmd('ping -c 2 -i 0.2 -W 1 %s' % paxos_line.client_ip(1))
-
-    def start_replicas(self, echo=()):
-        logs = {}
-        for h in self.replicas():
-            logs[h.name] = os.path.join(self.work, 'replica-%s.log' % h.name)
-            cmd = [PY, APPS, 'replica', '--log', logs[h.name],
-                   '--port', str(paxos_line.SERVICE_PORT)]
-            if h.name in echo:
-                cmd.append('--echo')
-            self.procs.append(h.popen(cmd))
-        time.sleep(0.5)
-        return logs
-
-    def stop_replicas(self):
-        for p in self.procs:
-            p.terminate()
-        for p in self.procs:
-            p.wait(timeout=10)
-        self.procs = []
-
-    def table_miss_packets(self):
-        """Packets that hit a table-miss (to-controller) flow, on all
-        switches: counted by the switches, so it holds while the controller
-        is down too."""
-        counts = {}
-        for sw in self.net.switches:
-            out = sw.cmd('ovs-ofctl -O OpenFlow13 dump-flows %s' % sw.name)
-            for line in out.splitlines():
-                if 'actions=CONTROLLER' in line:
-                    m = re.search(r'n_packets=(\d+)', line)
-                    counts[sw.name] = int(m.group(1)) if m else 0
-        return counts
-
-
 def table_miss_delta(before, after):
     return sum(after.get(k, 0) - before.get(k, 0) for k in after)
-
-
-def ping_rtts(host, dst, count):
-    out = host.cmd('ping -n -c %d -i 0.05 -W 2 %s' % (count, dst))
-    return [float(x) for x in re.findall(r'time=([\d.]+) ms', out)]
 
 
 def summary(samples):
@@ -164,16 +52,16 @@ def summary(samples):
 
 def run_rtt(args):
     work = os.path.join(BUILD, 'experiment-paxos-rtt')
-    os.makedirs(work, exist_ok=True)
     samples = {}
-    for mode, key in (('learning', 'flows'), ('learning-no-flows',
-                                             'noflows')):
-        with Network(work, mode, paxos=False) as n:
+    for mode, key in (('learning', 'flows'),
+                      ('learning-no-flows', 'noflows')):
+        with PaxosNetwork(work, mode, paxos=False) as n:
             n.warm_up()
-            samples[key] = ping_rtts(n.net['h1'], '10.0.0.9', args.samples)
+            samples[key] = harness.ping_rtts(n['h1'], '10.0.0.9',
+                                             args.samples)
             print('%s: %d pings, median %.2f ms' % (
                 key, len(samples[key]), statistics.median(samples[key])))
-    with Network(work, 'learning', paxos=True) as n:
+    with PaxosNetwork(work, 'learning', paxos=True) as n:
         n.warm_up()
         n.start_replicas(echo=('h5', 'h8', 'h9'))
         out = os.path.join(work, 'rtt-c1.jsonl')
@@ -210,7 +98,7 @@ def run_rtt(args):
                     'paxos': len(combined)},
         'paxos_lost_messages': lost,
         'paxos_packet_ins': packet_ins,
-        'link_frames_dropped': n.links.dropped(n.link_stats),
+        'link_frames_dropped': n.links_dropped(),
         'summary': {'flows': summary(samples['flows']),
                     'noflows': summary(samples['noflows']),
                     'paxos_all_three': summary(combined),
@@ -225,9 +113,7 @@ def run_rtt(args):
     }
     res['paxos_ratio_to_bound'] = (res['paxos_median_ms']
                                    / res['paxos_bound_ms'])
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, 'paxos-rtt.json'), 'w') as f:
-        json.dump(res, f, indent=1)
+    harness.write_json(args.out, 'paxos-rtt.json', res)
     with open(os.path.join(args.out, 'paxos-rtt-show.txt'), 'w') as f:
         f.write(show)
     write_markdown(res, os.path.join(args.out, 'paxos-rtt.md'))
@@ -235,16 +121,15 @@ def run_rtt(args):
     print(open(os.path.join(args.out, 'paxos-rtt.md')).read())
     # What must hold whatever the timing: every message answered by all
     # three replicas, no packet reached the controller, no frame lost.
-    problems = []
-    if lost:
-        problems.append('%d messages without all three replies' % lost)
-    if packet_ins:
-        problems.append('%d packet-ins during the Paxos run' % packet_ins)
-    if res['link_frames_dropped']:
-        problems.append('%d frames dropped by the link emulator'
-                        % res['link_frames_dropped'])
-    print('paxos-rtt: %s' % ('; '.join(problems) or 'OK'))
-    return 1 if problems else 0
+    c = harness.Checks('paxos-rtt')
+    c.check('every message answered by all three replicas', not lost,
+            '%d messages without all three replies' % lost)
+    c.check('no packet-in during the Paxos run', not packet_ins,
+            '%d packet-ins' % packet_ins)
+    c.check('no frame dropped by the link emulator',
+            not res['link_frames_dropped'],
+            '%d dropped' % res['link_frames_dropped'])
+    return c.done()
 
 
 def write_markdown(res, path):
@@ -307,19 +192,19 @@ def plot(res, path):
 
 def run_order(args):
     work = os.path.join(BUILD, 'experiment-paxos-order')
-    os.makedirs(work, exist_ok=True)
     per_client = args.messages // args.clients
     total = per_client * args.clients
-    with Network(work, 'learning', paxos=True,
-                 n_clients=args.clients) as n:
+    with PaxosNetwork(work, 'learning', paxos=True,
+                      n_clients=args.clients) as n:
         n.warm_up()
         logs = n.start_replicas()
         before = n.table_miss_packets()
         at = time.time() + 1.0
         senders = []
         for c in n.clients():
-            senders.append(c.popen([PY, APPS, 'send', '--to', '%s:%d' % (
-                paxos_line.SERVICE_IP, paxos_line.SERVICE_PORT),
+            senders.append(n.popen(c, [
+                PY, APPS, 'send', '--to', '%s:%d' % (
+                    paxos_line.SERVICE_IP, paxos_line.SERVICE_PORT),
                 '--name', c.name, '--count', str(per_client),
                 '--rate', str(args.rate), '--at', str(at)]))
         duration = per_client / args.rate
@@ -341,8 +226,7 @@ def run_order(args):
         show = n.net['s1'].cmd('ovs-appctl paxos/show')
         n.stop_replicas()
     digests, counts, fifo_ok, complete = {}, {}, True, True
-    sent = {'%s %d' % (c, i) for c in ['c%d' % k
-                                        for k in range(1, args.clients + 1)]
+    sent = {'c%d %d' % (k, i) for k in range(1, args.clients + 1)
             for i in range(per_client)}
     for name, path in sorted(logs.items()):
         data = open(path, 'rb').read()
@@ -369,27 +253,28 @@ def run_order(args):
         'client_switches_in_order': switches,
         'packet_ins': packet_ins,
         'controller_stopped_after_s': stopped_at,
-        'link_frames_dropped': n.links.dropped(n.link_stats),
+        'link_frames_dropped': n.links_dropped(),
     }
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, 'paxos-order.json'), 'w') as f:
-        json.dump(res, f, indent=1)
+    harness.write_json(args.out, 'paxos-order.json', res)
     with open(os.path.join(args.out, 'paxos-order-show.txt'), 'w') as f:
         f.write(show)
     print(json.dumps({k: v for k, v in res.items() if k != 'digests'},
                      indent=1))
     print(show)
-    ok = (res['distinct_digests'] == 1 and complete and fifo_ok
-          and packet_ins == 0 and res['link_frames_dropped'] == 0)
-    print('paxos-order: %s' % ('OK' if ok else 'FAILED'))
-    return 0 if ok else 1
+    c = harness.Checks('paxos-order')
+    c.check('all replica logs identical', res['distinct_digests'] == 1,
+            '%d distinct digests' % res['distinct_digests'])
+    c.check('every message received exactly once', complete)
+    c.check('each client\'s messages in its own order', fifo_ok)
+    c.check('no packet-in', packet_ins == 0, '%d packet-ins' % packet_ins)
+    c.check('no frame dropped by the link emulator',
+            res['link_frames_dropped'] == 0,
+            '%d dropped' % res['link_frames_dropped'])
+    return c.done()
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawTextHelpFormatter)
+def arguments(p):
     p.add_argument('experiment', choices=['rtt', 'order'])
-    p.add_argument('--out', default=os.path.join(TOP, 'results'))
     p.add_argument('--samples', type=int, default=200)
     p.add_argument('--clients', type=int, default=4)
     p.add_argument('--messages', type=int, default=10000)
@@ -397,16 +282,11 @@ def main():
                    help='messages per second per client')
     p.add_argument('--keep-controller', action='store_true',
                    help='order: do not stop the controller half-way')
-    args = p.parse_args()
-    from mininet.log import setLogLevel
-    setLogLevel('warning')
-    ovs_sandbox.start(os.path.join(BUILD, 'sandbox-experiment'))
-    try:
-        return run_rtt(args) if args.experiment == 'rtt' else run_order(args)
-    finally:
-        # Not mininet.clean.cleanup(): it also deletes /tmp/*.log.
-        ovs_sandbox.stop()
+
+
+def run(args):
+    return run_rtt(args) if args.experiment == 'rtt' else run_order(args)
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(harness.cli(__doc__, 'sandbox-experiment', run, arguments))
