@@ -43,8 +43,8 @@ def listening(port):
 
 def assert_port_free(port):
     """Raises if a socket still listens on port.  Connections left in
-    TIME_WAIT do not count: the REST server sets SO_REUSEPORT, so the next controller binds the port despite them (a
-    test bind with only SO_REUSEADDR would fail on them)."""
+    TIME_WAIT do not count: the next controller binds the port despite
+    them."""
     if listening(port):
         raise RuntimeError('port %d still in use after the controller '
                            'exited' % port)

@@ -17,7 +17,7 @@ import re
 import subprocess
 
 import ovs_sandbox
-from controller_proc import Controller
+from controller_proc import Controller, remote_controller
 from paths import BUILD, PORTS, RESULTS
 
 
