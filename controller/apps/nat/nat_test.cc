@@ -1,7 +1,7 @@
 // The deployment's "nat" section and the controller's NAT routers: every
 // validation error, the flows of a sample router (exact texts, each parsed
 // by OVS's own parser), ARP learning and unknown-MAC resolution, the
-// bounded host table, and the REST semantics (the seed messenger's roles).
+// bounded host table, and the REST semantics (interfaces, hosts, forwards).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,10 +9,11 @@
 #include <iostream>
 #include <sstream>
 
-#include "amd_section.h"
+#include "apps/nat/nat_app.h"
+#include "apps/nat/nat_service.h"
 #include "deployment.h"
 #include "deployment_errors.h"
-#include "nat_service.h"
+#include "inet_text.h"
 #include "ofp_flows.h"
 
 using namespace cxxa::controller;
@@ -86,7 +87,7 @@ settings_of(const json &nat)
     std::vector<std::string> errors;
     auto d = parse_deployment(doc(nat), check_flow_text, errors);
     EXPECT_TRUE(errors.empty()) << (errors.empty() ? "" : errors[0]);
-    return d ? d->nat_settings : NatSettings();
+    return d ? nat_settings(*d) : NatSettings();
 }
 
 std::string
@@ -245,7 +246,7 @@ TEST(NatSectionTest, ExampleDeploymentIsValid)
     std::vector<std::string> errors;
     auto d = parse_deployment_text(text.str(), check_flow_text, errors);
     ASSERT_TRUE(d) << join(errors);
-    EXPECT_EQ(d->nat_settings.routers.size(), 1u);
+    EXPECT_EQ(nat_settings(*d).routers.size(), 1u);
 }
 
 TEST(NatSectionTest, PoolPicksTheLowestFreePort)
@@ -467,7 +468,7 @@ TEST(NatSectionTest, HostAndForwardErrors)
             {"proto": "tcp", "port": 53, "to": "10.0.2.13"}])")).empty());
 }
 
-TEST(NatSectionTest, ReplacesTheIssueSixPlaceholder)
+TEST(NatSectionTest, EmptySectionIsValidAndNoPlaceholder)
 {
     EXPECT_TRUE(errors_of(R"J({"switches": [], "nat": {}})J").empty());
     EXPECT_FALSE(has_error(errors_of(R"J({"switches": [], "nat": {"x": 1}})J"),

@@ -1,5 +1,5 @@
 // The deployment's "amd" section and the controller's AMD service: the
-// REST semantics of the Floodlight seed, the virtual address pool, the
+// REST semantics of the Floodlight AMD module, the virtual address pool, the
 // flows and packet-outs each request leads to, and the controller-side
 // store of the baseline mode.
 #include <gtest/gtest.h>
@@ -7,8 +7,10 @@
 #include <algorithm>
 
 #include "amd/amd_report.h"
-#include "amd_service.h"
+#include "apps/amd/amd_app.h"
+#include "apps/amd/amd_service.h"
 #include "deployment.h"
+#include "inet_text.h"
 #include "deployment_errors.h"
 #include "ofp_flows.h"
 
@@ -46,7 +48,7 @@ settings_of(const json &amd)
     std::vector<std::string> errors;
     auto d = parse_deployment(doc(amd), check_flow_text, errors);
     EXPECT_TRUE(errors.empty()) << (errors.empty() ? "" : errors[0]);
-    return d ? d->amd_settings : AmdSettings();
+    return d ? amd_settings(*d) : AmdSettings();
 }
 
 std::string
