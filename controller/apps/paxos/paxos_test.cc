@@ -13,7 +13,7 @@ using nlohmann::json;
 
 namespace {
 
-// Thesis Figure 3.4 in a line: s1 (leader) -- s2 -- s3, a replica on each,
+// Three members in a line: s1 (leader) -- s2 -- s3, a replica on each,
 // clients entering at s1 (from a client switch) and at s3.
 json
 line_doc()
