@@ -42,8 +42,8 @@ struct SyncPlan {
 // replaces an installed flow with the same identity, so that one is not
 // deleted first and traffic never sees a gap).  Installed deployment flows
 // that are not desired are removed; application flows (kCookieApp) are
-// removed unless 'keep_app_flows'.  Flows with cookies we do not own must not be in
-// 'installed'; they are ignored if they are.
+// removed unless 'keep_app_flows'.  Flows with cookies we do not own must
+// not be in 'installed'; they are ignored if they are.
 SyncPlan plan_sync(const std::vector<FlowKey> &desired,
                    const std::vector<FlowKey> &installed,
                    bool keep_app_flows);

@@ -5,10 +5,10 @@
 // type, integers within which range.  check() reports every unknown key,
 // missing required key, wrong type and out-of-range integer as one
 // "PATH: why" error, PATH naming the field from the document's root
-// ("switches[0].ports.p1", "SECTION.groups[1].members[0]").  What a schema cannot say
-// (an address that must parse, a switch that must exist) the caller checks
-// after, on the fields check() found valid, with Errors::add and the same
-// paths.
+// ("switches[0].ports.p1", "SECTION.groups[1].members[0]").  What a
+// schema cannot say (an address that must parse, a switch that must
+// exist) the caller checks after, on the fields check() found valid,
+// with Errors::add and the same paths.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // The deployment's "nat" section and the controller's NAT routers: every
 // validation error, the flows of a sample router (exact texts, each parsed
-// by OVS's own parser), ARP learning and unknown-MAC resolution, the
+// by OVS's own parser), ARP and unknown-MAC resolution, the
 // bounded host table, and the REST semantics (interfaces, hosts, forwards).
 #include <gtest/gtest.h>
 
@@ -9,6 +9,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app.h"
 #include "apps/nat/nat_app.h"
 #include "apps/nat/nat_service.h"
 #include "deployment.h"
@@ -40,6 +41,18 @@ router()
 })J");
 }
 
+// A switch mode other than "static": another application's.
+std::string
+other_mode()
+{
+    for (const AppType *t : app_types()) {
+        for (const std::string &m : t->switch_modes()) {
+            return m;
+        }
+    }
+    return "";
+}
+
 json
 doc(const json &nat)
 {
@@ -47,9 +60,10 @@ doc(const json &nat)
   "switches": [
     {"name": "r1", "dpid": "1",
      "ports": {"inside-a": 1, "inside-b": 2, "outside": 3, "spare": 4}},
-    {"name": "s2", "dpid": "2", "mode": "learning", "ports": {"p": 1}}
+    {"name": "s2", "dpid": "2", "ports": {"p": 1}}
   ]
 })J");
+    d["switches"][1]["mode"] = other_mode();
     d["nat"] = nat;
     return d;
 }
@@ -293,7 +307,7 @@ TEST(NatSectionTest, SectionErrors)
                           "nat.routers[0].switch: no switch named \"r9\""));
     EXPECT_TRUE(has_error(errors_with("switch", "s2"),
                           "nat.routers[0].switch: switch \"s2\" is in "
-                          "learning mode; a router's switch must be "
+                          + other_mode() + " mode; a router's switch must be "
                           "\"static\""));
     EXPECT_TRUE(has_error(errors_with("ports", "1024"),
                           "nat.routers[0].ports: expected \"LO-HI\""));
@@ -670,7 +684,7 @@ TEST_F(NatServiceTest, HostTableIsBounded)
     EXPECT_EQ(nat.routers(t0)["routers"][0]["hosts"][0]["mac"],
               "00:00:00:00:00:0b");
 
-    /* Full of static hosts: learning is refused, counted. */
+    /* Full of static hosts: a learned entry is refused, counted. */
     NatReply rep = call(&NatService::add_host,
                         {{"router", "r1"}, {"ip", "10.0.1.12"},
                          {"mac", "00:00:00:00:00:0c"}});
