@@ -118,27 +118,28 @@ TEST(DeploymentTest, FlowsAreParsedByOvs)
     auto e = errors_of(R"J({"switches": [{"name": "s1", "dpid": 1,
         "ports": {"p": 1},
         "flows": ["in_port=p,actions=output:q",
-                  "actions=paxos:onsomething",
+                  "actions=router:nosuchthing",
                   "cookie=0x5,actions=drop",
                   "idle_timeout=5,actions=drop",
-                  "priority=1,nat:out(ext=192.0.2.1,ports=1024-2047)",
+                  "priority=1,output:p",
                   7]}]})J");
-    // Flow 5 lacks "actions=": OVS's parser says so.
     EXPECT_TRUE(has_error(e, "switches[0].flows[5]: must be a string"));
     // Flows are checked once the structure is valid: fix the structure.
+    // (The applications' tests check their primitives' actions.)
     e = errors_of(R"J({"switches": [{"name": "s1", "dpid": 1,
         "ports": {"p": 1},
         "flows": ["in_port=p,actions=output:q",
-                  "actions=paxos:onsomething",
+                  "actions=router:nosuchthing",
                   "cookie=0x5,actions=drop",
                   "idle_timeout=5,actions=drop",
-                  "in_port=p,actions=amd:store(server=10.0.0.1),output:p",
-                  "nat(src=1.2.3.4)"]}]})J");
+                  "in_port=p,actions=output:p",
+                  "priority=1,output:p"]}]})J");
     EXPECT_TRUE(has_error(e, "switches[0].flows[0]: "));
-    EXPECT_TRUE(has_error(e, "switches[0].flows[1]: paxos: unknown role"));
+    EXPECT_TRUE(has_error(e, "switches[0].flows[1]: "));
     EXPECT_TRUE(has_error(e, "switches[0].flows[2]: \"cookie\" is set by"));
     EXPECT_TRUE(has_error(e, "switches[0].flows[3]: deployment flows are"));
     EXPECT_FALSE(has_error(e, "switches[0].flows[4]"));
+    // No "actions=": OVS's parser says so.
     EXPECT_TRUE(has_error(e, "switches[0].flows[5]: "));
 }
 

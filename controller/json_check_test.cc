@@ -97,11 +97,11 @@ TEST(JsonCheckTest, NestedPathsInErrors)
     EXPECT_EQ(field_path("", "a"), "a");
     EXPECT_EQ(field_path("a", "b"), "a.b");
     EXPECT_EQ(index_path("a.b", 3), "a.b[3]");
-    std::string path = index_path(index_path("nat.routers", 0)
+    std::string path = index_path(index_path("app.routers", 0)
                                   + ".interfaces", 1);
     auto e = errors_of({{"name", "x"}, {"size", 99}}, path);
     EXPECT_EQ(e, std::vector<std::string>{
-                  "nat.routers[0].interfaces[1].size: must be an integer "
+                  "app.routers[0].interfaces[1].size: must be an integer "
                   "from 1 to 10"});
     EXPECT_EQ(errors_of({{"bad", 1}, {"name", "x"}}, ""),
               std::vector<std::string>{"bad: unknown field"});

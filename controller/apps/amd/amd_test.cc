@@ -345,3 +345,14 @@ TEST(AmdControllerStoreTest, BaselineKeepsRequestsAndSendsThemInOrder)
     other[12] = 0x08;
     EXPECT_FALSE(amd.packet_in("s1", other.data(), other.size(), fx));
 }
+
+// A switch's own flows may use the amd: actions; OVS's parser checks them.
+TEST(AmdSectionTest, SwitchFlowsUseAmdActions)
+{
+    auto e = errors_of(json::parse(R"J({"switches": [{"name": "s1",
+        "dpid": "1", "ports": {"p": 1},
+        "flows": ["in_port=p,actions=amd:store(server=10.0.0.1),output:p",
+                  "actions=amd:nosuchthing"]}]})J"));
+    EXPECT_FALSE(has_error(e, "switches[0].flows[0]"));
+    EXPECT_TRUE(has_error(e, "switches[0].flows[1]: "));
+}

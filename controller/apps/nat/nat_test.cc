@@ -1021,3 +1021,13 @@ TEST_F(NatServiceTest, ReloadKeepsWhatStillFits)
     EXPECT_EQ(fx.flows_changed, std::set<std::string>{"r1"});
     EXPECT_TRUE(nat.flows_for("r1").empty());
 }
+
+// A switch's own flows may use the nat: actions; OVS's parser checks them
+// (nat(...) outside ct() is refused).
+TEST(NatSectionTest, SwitchFlowsUseNatActions)
+{
+    auto e = errors_of(json::parse(R"J({"switches": [{"name": "s1",
+        "dpid": "1", "ports": {"p": 1},
+        "flows": ["nat(src=1.2.3.4)"]}]})J"));
+    EXPECT_TRUE(has_error(e, "switches[0].flows[0]: "));
+}
