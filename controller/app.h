@@ -10,9 +10,9 @@
 //   App      one per controller: its state at run time.
 //
 // An App never talks OpenFlow.  Each call returns what the core should do
-// (Effects): re-send some switches' flows, send packet-outs.  The core
-// applies them, so an application is unit-tested alone.  The list of
-// applications is controller/apps/apps.cc.
+// (Effects): re-send some switches' flows, send packet-outs or forwards.
+// The core applies them, so an application is unit-tested alone.  The
+// list of applications is controller/apps/apps.cc.
 #pragma once
 
 #include <chrono>
