@@ -80,21 +80,34 @@ Controller::Controller(std::string deployment_file, uint32_t passive_versions)
 {
     latch_init(&wake_);
     latch_init(&reload_);
+    for (const AppType *t : app_types()) {
+        apps_.push_back(t->make());
+    }
+    n_pout_failed_.resize(apps_.size());
     packet_in_hook_ = [this](SwitchConn &c, const uint8_t *frame,
                              size_t len, uint32_t in_port) {
-        if (!c.spec()) {
-            return false;
-        }
-        AmdEffects fx;
-        bool took = amd_.packet_in(c.spec()->name, frame, len, fx);
-        apply_amd(fx);
-        if (!took) {
-            NatEffects nfx;
-            took = nat_.packet_in(c.spec()->name, frame, len, in_port, nfx);
-            apply_nat(nfx);
-        }
-        return took;
+        return packet_in(c, frame, len, in_port);
     };
+}
+
+/* Offers a packet-in to each application in turn until one takes it. */
+bool
+Controller::packet_in(SwitchConn &c, const uint8_t *frame, size_t len,
+                      uint32_t in_port)
+{
+    if (!c.spec()) {
+        return false;
+    }
+    for (size_t i = 0; i < apps_.size(); i++) {
+        Effects fx;
+        bool took = apps_[i]->packet_in(c.spec()->name, frame, len, in_port,
+                                        fx);
+        apply_effects(i, fx, &c);
+        if (took) {
+            return true;
+        }
+    }
+    return false;
 }
 
 Controller::~Controller()
@@ -169,29 +182,26 @@ Controller::passive_spec(uint64_t dpid) const
 {
     const SwitchSpec *s = deployment_.find_switch_by_dpid(dpid);
     if (s && s->connect.empty()) {
-        return with_sections(*s);
+        return with_apps(*s);
     }
     return std::nullopt;
 }
 
-/* The switch's deployment entry with the flows AMD and the NAT routers
- * generate at run time. */
+/* The switch's deployment entry with what the applications add at run
+ * time. */
 SwitchSpec
-Controller::with_sections(const SwitchSpec &s) const
+Controller::with_apps(const SwitchSpec &s) const
 {
     SwitchSpec out = s;
-    for (std::string &f : amd_.flows_for(s.name)) {
-        out.flows.push_back(std::move(f));
-    }
-    for (std::string &f : nat_.flows_for(s.name)) {
-        out.flows.push_back(std::move(f));
+    for (const auto &app : apps_) {
+        app->add_to_switch(out);
     }
     return out;
 }
 
 /* Gives the connections of the switches in 'only' (all if null) their
- * entry again, with the sections' current flows; those that changed are
- * reconciled. */
+ * entry again, with the applications' current flows; those that changed
+ * are reconciled. */
 void
 Controller::refresh_specs(const std::set<std::string> *only)
 {
@@ -202,7 +212,7 @@ Controller::refresh_specs(const std::set<std::string> *only)
         const SwitchSpec *base = deployment_.find_switch(c.spec()->name);
         if (base && (c.passive() ? base->connect.empty()
                                  : !base->connect.empty())) {
-            c.set_spec(with_sections(*base));
+            c.set_spec(with_apps(*base));
         }
     });
 }
@@ -220,8 +230,11 @@ Controller::for_each_conn(F f)
 }
 
 SwitchConn *
-Controller::conn_by_name(const std::string &name)
+Controller::conn_by_name(const std::string &name, SwitchConn *hint)
 {
+    if (hint && hint->spec() && hint->spec()->name == name) {
+        return hint;
+    }
     SwitchConn *found = nullptr;
     for_each_conn([&](SwitchConn &c) {
         if (c.spec() && c.spec()->name == name && !found) {
@@ -231,76 +244,73 @@ Controller::conn_by_name(const std::string &name)
     return found;
 }
 
-/* Re-sends the AMD switches' flows if they changed, then the packet-outs,
- * each after the flow mods before it. */
 void
-Controller::apply_amd(AmdEffects &fx)
+Controller::apply_effects(const App &app, Effects &fx)
 {
-    if (fx.flows_changed) {
-        refresh_specs(nullptr);
-    }
-    for (AmdPacketOut &po : fx.packet_outs) {
-        SwitchConn *c = conn_by_name(po.sw);
-        std::string why = c ? c->send_packet_out(po.actions, po.frame)
-                            : "not connected";
-        if (!why.empty()) {
-            /* A switch that comes back is told every server's mode again
-             * once it is in sync (run()). */
-            n_amd_pout_failed_++;
-            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
-            VLOG_WARN_RL(&rl, "amd: %s: packet-out \"%s\" not sent: %s",
-                         po.sw.c_str(), po.actions.c_str(), why.c_str());
+    for (size_t i = 0; i < apps_.size(); i++) {
+        if (apps_[i].get() == &app) {
+            apply_effects(i, fx, nullptr);
         }
     }
 }
 
-/* Re-sends the flows of the routers that changed, then the packet-outs
- * (ARP requests, packets that waited for a MAC), each after the flow mods
- * before it.  A switch that is not in sync gets none: it is ARPed for
- * again once it is (run()), and held packets time out. */
+/* Re-sends the flows of the switches that changed, then the packet-outs,
+ * each after the flow mods before it, then the forwards.  A switch that
+ * comes back is given what it missed once it is in sync (run()). */
 void
-Controller::apply_nat(NatEffects &fx)
+Controller::apply_effects(size_t app, Effects &fx, SwitchConn *origin)
 {
-    if (!fx.flows_changed.empty()) {
+    if (fx.all_flows_changed) {
+        refresh_specs(nullptr);
+    } else if (!fx.flows_changed.empty()) {
         refresh_specs(&fx.flows_changed);
     }
-    for (NatPacketOut &po : fx.packet_outs) {
-        SwitchConn *c = conn_by_name(po.sw);
+    for (PacketOut &po : fx.packet_outs) {
+        SwitchConn *c = conn_by_name(po.sw, origin);
         std::string why = !c || !c->connected() ? "not connected"
                         : c->send_packet_out(po.actions, po.frame);
         if (!why.empty()) {
-            n_nat_pout_failed_++;
+            n_pout_failed_[app]++;
             static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
-            VLOG_DBG_RL(&rl, "nat: %s: packet-out \"%s\" not sent: %s",
-                        po.sw.c_str(), po.actions.c_str(), why.c_str());
+            VLOG_WARN_RL(&rl, "%s: %s: packet-out \"%s\" not sent: %s",
+                         apps_[app]->name(), po.sw.c_str(),
+                         po.actions.c_str(), why.c_str());
+        }
+    }
+    for (const Forward &f : fx.forwards) {
+        if (SwitchConn *c = conn_by_name(f.sw, origin)) {
+            c->forward(f);
         }
     }
 }
 
-NatReply
-Controller::nat_request(NatRequest request, const std::string &body)
+void
+Controller::when(std::function<bool()> ready,
+                 App::Clock::time_point deadline,
+                 std::function<void(bool)> done)
 {
-    NatEffects fx;
-    NatReply r = (nat_.*request)(body, fx);
-    apply_nat(fx);
-    return r;
-}
-
-AmdReply
-Controller::amd_request(AmdRequest request, const std::string &body)
-{
-    AmdEffects fx;
-    AmdReply r = (amd_.*request)(body, fx);
-    apply_amd(fx);
-    return r;
+    if (ready()) {
+        done(true);
+    } else {
+        waiters_.push_back({std::move(ready), deadline, std::move(done)});
+        latch_set(&wake_);
+    }
 }
 
 void
-Controller::amd_request_reports()
+Controller::run_waiters()
 {
-    AmdEffects fx;
-    fx.packet_outs = amd_.report_requests();
-    apply_amd(fx);
+    auto now = App::Clock::now();
+    std::erase_if(waiters_, [now](Waiter &w) {
+        if (w.ready()) {
+            w.done(true);
+        } else if (now >= w.deadline) {
+            w.done(false);
+        } else {
+            return false;
+        }
+        return true;
+    });
 }
 
 void
@@ -308,9 +318,12 @@ Controller::apply(Deployment &&d)
 {
     deployment_ = std::move(d);
     generation_++;
-    AmdEffects amd_fx = amd_.configure(deployment_.amd_settings);
-    amd_fx.flows_changed = false;       /* The loop below sets every spec. */
-    nat_.configure(deployment_.nat_settings);   /* Likewise. */
+    /* Flow changes need not be applied: the loops below give every
+     * switch its entry again. */
+    std::vector<Effects> app_fx;
+    for (auto &app : apps_) {
+        app_fx.push_back(app->configure(deployment_));
+    }
     VLOG_INFO("deployment generation %" PRIu64 ": %zu switches",
               generation_, deployment_.switches.size());
 
@@ -325,11 +338,11 @@ Controller::apply(Deployment &&d)
         if (it != active_.end() && it->second->spec()
             && it->second->spec()->connect == s.connect
             && it->second->spec()->versions == s.versions) {
-            it->second->set_spec(with_sections(s));
+            it->second->set_spec(with_apps(s));
             active[s.name] = std::move(it->second);
             active_.erase(it);
         } else {
-            active[s.name] = std::make_unique<SwitchConn>(with_sections(s));
+            active[s.name] = std::make_unique<SwitchConn>(with_apps(s));
         }
     }
     for (auto &[name, conn] : active_) {
@@ -351,7 +364,11 @@ Controller::apply(Deployment &&d)
             conn->set_spec(spec);
         }
     }
-    apply_amd(amd_fx);
+    for (size_t i = 0; i < apps_.size(); i++) {
+        app_fx[i].all_flows_changed = false;
+        app_fx[i].flows_changed.clear();
+        apply_effects(i, app_fx[i], nullptr);
+    }
 }
 
 void
@@ -419,39 +436,48 @@ Controller::run()
     }
     std::erase_if(passive_, [](const auto &c) { return !c->alive(); });
 
-    /* A switch that has just been (re)synchronised is told every AMD
-     * server's mode, in case it missed a transition while away; a router
-     * that does not know its gateway yet ARPs for it. */
-    AmdEffects fx;
-    NatEffects nfx;
-    std::map<const SwitchConn *, uint64_t> synced;   /* Live ones only. */
-    for_each_conn([&](SwitchConn &c) {
-        auto it = amd_synced_.find(&c);
-        if ((it == amd_synced_.end() || it->second != c.n_syncs())
-            && c.spec() && c.in_sync()) {
-            for (AmdPacketOut &po : amd_.reassert(c.spec()->name)) {
-                fx.packet_outs.push_back(std::move(po));
-            }
-            nat_.switch_synced(c.spec()->name, nfx);
-        }
-        /* Not in sync now (a new reconciliation started at once): keep
-         * the old count, so the mode is restated when that one ends. */
-        synced[&c] = c.in_sync() ? c.n_syncs()
-                   : it == amd_synced_.end() ? 0 : it->second;
-    });
-    amd_synced_ = std::move(synced);
-    apply_amd(fx);
-    nat_.run(nfx);
-    /* Only switches in sync are ARPed for (see apply_nat). */
-    std::erase_if(nfx.packet_outs, [this](const NatPacketOut &po) {
-        SwitchConn *c = conn_by_name(po.sw);
-        return !c || !c->in_sync();
-    });
-    apply_nat(nfx);
+    run_apps();
+    run_waiters();
     for (auto &conn : retiring_) {
         conn->run();
     }
     std::erase_if(retiring_, [](const auto &c) { return c->retired(); });
+}
+
+/* The applications' timers, and what switches that have just been
+ * (re)synchronised may have missed while away.  Packet-outs go to switches
+ * in sync only. */
+void
+Controller::run_apps()
+{
+    std::vector<std::string> just_synced;
+    std::map<const SwitchConn *, uint64_t> synced;   /* Live ones only. */
+    for_each_conn([&](SwitchConn &c) {
+        auto it = synced_.find(&c);
+        if ((it == synced_.end() || it->second != c.n_syncs())
+            && c.spec() && c.in_sync()) {
+            just_synced.push_back(c.spec()->name);
+        }
+        /* Not in sync now (a new reconciliation started at once): keep
+         * the old count, so that this is done when that one ends. */
+        synced[&c] = c.in_sync() ? c.n_syncs()
+                   : it == synced_.end() ? 0 : it->second;
+    });
+    synced_ = std::move(synced);
+    for (size_t i = 0; i < apps_.size(); i++) {
+        Effects fx;
+        for (const std::string &sw : just_synced) {
+            apps_[i]->switch_synced(sw, fx);
+        }
+        apps_[i]->run(fx);
+        std::erase_if(fx.packet_outs, [this](const PacketOut &po) {
+            SwitchConn *c = conn_by_name(po.sw);
+            return !c || !c->in_sync();
+        });
+        if (!fx.empty()) {
+            apply_effects(i, fx, nullptr);
+        }
+    }
 }
 
 void
@@ -471,9 +497,21 @@ Controller::wait()
     for (auto &conn : retiring_) {
         conn->wait();
     }
-    if (auto next = nat_.next_wakeup()) {
+    std::optional<App::Clock::time_point> next;
+    for (const auto &app : apps_) {
+        auto t = app->next_wakeup();
+        if (t && (!next || *t < *next)) {
+            next = t;
+        }
+    }
+    for (const Waiter &w : waiters_) {
+        if (!next || w.deadline < *next) {
+            next = w.deadline;
+        }
+    }
+    if (next) {
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-            *next - NatService::Clock::now()).count();
+            *next - App::Clock::now()).count();
         poll_timer_wait(std::max<long long>(ms, 0) + 1);
     }
 }
@@ -492,7 +530,7 @@ Controller::health() const
     for (const auto &conn : passive_) {
         count(*conn);
     }
-    return {
+    json j = {
         {"status", "ok"},
         {"uptime_seconds", std::chrono::duration<double>(
             std::chrono::steady_clock::now() - started_).count()},
@@ -503,25 +541,15 @@ Controller::health() const
         {"reloads", n_reloads_},
         {"reload_failures", n_reload_failures_},
         {"passive_refused", n_passive_refused_},
-        {"amd", amd_.settings().enabled
-                    ? amd_counters() : json(nullptr)},
-        {"nat", nat_.settings().enabled ? nat_counters() : json(nullptr)},
     };
-}
-
-json
-Controller::amd_counters() const
-{
-    json j = amd_.counters();
-    j["packet_outs_not_sent"] = n_amd_pout_failed_;
-    return j;
-}
-
-json
-Controller::nat_counters() const
-{
-    json j = nat_.counters();
-    j["packet_outs_not_sent"] = n_nat_pout_failed_;
+    for (size_t i = 0; i < apps_.size(); i++) {
+        if (auto h = apps_[i]->health()) {
+            if (h->is_object()) {
+                (*h)["packet_outs_not_sent"] = n_pout_failed_[i];
+            }
+            j[apps_[i]->name()] = *h;
+        }
+    }
     return j;
 }
 
@@ -529,11 +557,18 @@ json
 Controller::switches() const
 {
     json list = json::array();
+    auto add = [&](const SwitchConn &conn) {
+        json j = conn.to_json();
+        for (const auto &app : apps_) {
+            app->switch_json(conn.name(), j);
+        }
+        list.push_back(std::move(j));
+    };
     for (const auto &[name, conn] : active_) {
-        list.push_back(conn->to_json());
+        add(*conn);
     }
     for (const auto &conn : passive_) {
-        list.push_back(conn->to_json());
+        add(*conn);
     }
     /* Passive switches that have not connected yet. */
     for (const SwitchSpec &s : deployment_.switches) {
@@ -549,7 +584,7 @@ Controller::switches() const
                 {"name", s.name}, {"dpid", format_dpid(*s.dpid)},
                 {"connection", "passive"}, {"connected", false},
                 {"state", "waiting for the switch"},
-                {"mode", switch_mode_name(s.mode)}, {"in_sync", false},
+                {"mode", s.mode}, {"in_sync", false},
                 {"openflow_version", nullptr},
             });
         }

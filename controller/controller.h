@@ -16,9 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "amd_service.h"
+#include "app.h"
 #include "deployment.h"
-#include "nat_service.h"
 #include "switch_conn.h"
 
 #include "util.h"   // Before the block: it has C++ parts.
@@ -56,28 +55,17 @@ public:
     // Signal-safe: asks the main loop to reload the file.
     void request_reload();
 
-    // AMD (REST handlers run these in the main loop): one of AmdService's
-    // request handlers, whose effects are then applied to the switches.
-    using AmdRequest = AmdReply (AmdService::*)(const std::string &,
-                                                AmdEffects &);
-    AmdReply amd_request(AmdRequest, const std::string &body);
-    // Asks every AMD switch for a report on every server.
-    void amd_request_reports();
-    bool amd_reports_complete(AmdService::Clock::time_point since) const
-    {
-        return amd_.reports_complete(since);
-    }
-    nlohmann::json amd_info() const { return amd_.info(); }
-
-    // NAT routers (REST handlers run these in the main loop).
-    using NatRequest = NatReply (NatService::*)(const std::string &,
-                                                NatEffects &);
-    NatReply nat_request(NatRequest, const std::string &body);
-    nlohmann::json nat_routers() const { return nat_.routers(); }
+    // The applications (app.h), in registration order.
+    const std::vector<std::unique_ptr<App>> &apps() const { return apps_; }
+    // Applies what 'app' asked for.  Main loop only.
+    void apply_effects(const App &app, Effects &);
+    // Calls 'done' in the main loop once 'ready' returns true (checked now
+    // and after every main loop iteration), or with false at 'deadline'.
+    // Main loop only.
+    void when(std::function<bool()> ready, App::Clock::time_point deadline,
+              std::function<void(bool)> done);
 
     nlohmann::json health() const;
-    nlohmann::json amd_counters() const;
-    nlohmann::json nat_counters() const;
     nlohmann::json switches() const;
     const nlohmann::json &deployment() const { return deployment_.source; }
     uint64_t generation() const { return generation_; }
@@ -86,11 +74,14 @@ public:
 private:
     void apply(Deployment &&);
     std::optional<SwitchSpec> passive_spec(uint64_t dpid) const;
-    SwitchSpec with_sections(const SwitchSpec &) const;
+    SwitchSpec with_apps(const SwitchSpec &) const;
     void refresh_specs(const std::set<std::string> *only);
-    void apply_amd(AmdEffects &);
-    void apply_nat(NatEffects &);
-    SwitchConn *conn_by_name(const std::string &);
+    bool packet_in(SwitchConn &, const uint8_t *frame, size_t len,
+                   uint32_t in_port);
+    void apply_effects(size_t app, Effects &, SwitchConn *origin);
+    void run_apps();
+    void run_waiters();
+    SwitchConn *conn_by_name(const std::string &, SwitchConn *hint = nullptr);
     template <class F> void for_each_conn(F f);
 
     std::string file_;
@@ -106,13 +97,17 @@ private:
     uint64_t n_passive_refused_ = 0;
     uint64_t n_reloads_ = 0, n_reload_failures_ = 0;
 
-    AmdService amd_;
+    std::vector<std::unique_ptr<App>> apps_;
+    std::vector<uint64_t> n_pout_failed_;     // Per app.
     PacketInHook packet_in_hook_;
-    std::map<const SwitchConn *, uint64_t> amd_synced_;   // n_syncs seen.
-    uint64_t n_amd_pout_failed_ = 0;
+    std::map<const SwitchConn *, uint64_t> synced_;   // n_syncs seen.
 
-    NatService nat_;
-    uint64_t n_nat_pout_failed_ = 0;
+    struct Waiter {
+        std::function<bool()> ready;
+        App::Clock::time_point deadline;
+        std::function<void(bool)> done;
+    };
+    std::vector<Waiter> waiters_;
 
     std::mutex jobs_mutex_;
     std::deque<std::function<void()>> jobs_;

@@ -9,24 +9,18 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "amd_section.h"
-#include "nat_section.h"
-
 namespace cxxa::controller {
 
-enum class SwitchMode {
-    kStatic,           // Only the deployment's flows.
-    kLearning,         // L2 learning switch that installs flows.
-    kLearningNoFlows,  // L2 learning switch, every packet via the controller.
-};
-
-const char *switch_mode_name(SwitchMode);
+// A switch's "mode" that only has the deployment's flows.  Applications
+// add others (AppType::switch_modes).
+constexpr const char *kStaticMode = "static";
 
 // OpenFlow versions, as a bitmap of (1u << OFP1x_VERSION) values.
 constexpr uint32_t kOf10 = 1u << 0x01;
@@ -40,15 +34,16 @@ struct SwitchSpec {
     std::string name;
     std::optional<uint64_t> dpid;   // Required for passive switches.
     std::string connect;            // Active target, e.g. tcp:IP:PORT.
-    SwitchMode mode = SwitchMode::kStatic;
+    std::string mode = kStaticMode;
     uint32_t versions = kOf10 | kOf13;   // 1.3 preferred, 1.0 accepted.
     int probe_interval = 5;         // Seconds; echo keepalive.
     int max_backoff = 4;            // Seconds between reconnect attempts.
     int audit_interval = 60;        // Seconds between re-reconciles; 0 off.
-    int idle_timeout = 60;          // Learned flows (learning mode).
-    size_t mac_table_size = 4096;   // Learning modes: bound, oldest evicted.
     std::map<std::string, uint32_t> ports;   // Port name -> OpenFlow port.
     std::vector<std::string> flows;          // ovs-ofctl add-flow syntax.
+    // Reconciliation leaves the flows applications install at run time
+    // (cookie kCookieApp) alone; otherwise it removes them.
+    bool keep_app_flows = false;
 
     bool operator==(const SwitchSpec &) const = default;
 };
@@ -58,25 +53,42 @@ struct LinkSpec {
     bool operator==(const LinkSpec &) const = default;
 };
 
+// What an application parsed from the deployment (AppType::parse).
+struct AppConfig {
+    virtual ~AppConfig() = default;
+};
+
 struct Deployment {
     std::vector<SwitchSpec> switches;
     std::vector<LinkSpec> links;
-    // Sections owned by the primitives' issues; each, when present, is an
-    // object validated by that primitive's code.
-    nlohmann::json paxos, amd, nat;
-    AmdSettings amd_settings;       // Parsed "amd".
-    NatSettings nat_settings;       // Parsed "nat".
+    // By application name.
+    std::map<std::string, std::shared_ptr<const AppConfig>> configs;
     nlohmann::json source;          // The document as given.
 
     const SwitchSpec *find_switch(const std::string &name) const;
     const SwitchSpec *find_switch_by_dpid(uint64_t dpid) const;
+
+    void set_config(const std::string &app,
+                    std::shared_ptr<const AppConfig> c)
+    {
+        configs[app] = std::move(c);
+    }
+    // Application 'app''s settings, or nullptr.
+    template <class T>
+    const T *config(const std::string &app) const
+    {
+        auto it = configs.find(app);
+        return it == configs.end() ? nullptr
+                                   : dynamic_cast<const T *>(it->second.get());
+    }
 };
 
 // Checks one flow of one switch; returns an error message or "".
 using FlowChecker =
     std::function<std::string(const SwitchSpec &, const std::string &flow)>;
 
-// Parses and validates 'doc'.  On success returns the deployment and leaves
+// Parses and validates 'doc', the applications' parts by each registered
+// application (app.h).  On success returns the deployment and leaves
 // 'errors' empty; otherwise returns nothing and fills 'errors' with one
 // "field: why" line per problem found.
 std::optional<Deployment> parse_deployment(const nlohmann::json &doc,

@@ -6,14 +6,14 @@ namespace cxxa::controller {
 
 SyncPlan
 plan_sync(const std::vector<FlowKey> &desired,
-          const std::vector<FlowKey> &installed, bool keep_learned)
+          const std::vector<FlowKey> &installed, bool keep_app_flows)
 {
     SyncPlan plan;
     std::unordered_set<std::string> installed_full, desired_full;
     std::unordered_set<std::string> desired_match;
 
     for (const FlowKey &f : installed) {
-        if (is_owned_cookie(f.cookie) && f.cookie != kCookieLearned) {
+        if (is_owned_cookie(f.cookie) && f.cookie != kCookieApp) {
             installed_full.insert(f.full);
         }
     }
@@ -34,8 +34,8 @@ plan_sync(const std::vector<FlowKey> &desired,
         if (!is_owned_cookie(f.cookie)) {
             continue;
         }
-        if (f.cookie == kCookieLearned) {
-            if (!keep_learned && !desired_match.count(f.match)) {
+        if (f.cookie == kCookieApp) {
+            if (!keep_app_flows && !desired_match.count(f.match)) {
                 plan.remove.push_back(i);
             }
         } else if (!desired_full.count(f.full)

@@ -15,7 +15,9 @@ namespace cxxa::controller {
 constexpr uint64_t kOwnerCookie = 0x6378786100000000ULL;
 constexpr uint64_t kOwnerCookieMask = 0xffffffff00000000ULL;
 constexpr uint64_t kCookieDeployment = kOwnerCookie | 0;   // Reconciled.
-constexpr uint64_t kCookieLearned = kOwnerCookie | 1;      // Learning mode.
+// Flows applications install themselves at run time (with timeouts),
+// outside reconciliation.
+constexpr uint64_t kCookieApp = kOwnerCookie | 1;
 
 inline bool
 is_owned_cookie(uint64_t cookie)
@@ -39,10 +41,11 @@ struct SyncPlan {
 // whose exact content is installed is kept; otherwise it is added (an add
 // replaces an installed flow with the same identity, so that one is not
 // deleted first and traffic never sees a gap).  Installed deployment flows
-// that are not desired are removed; learned flows are removed unless
-// 'keep_learned'.  Flows with cookies we do not own must not be in
-// 'installed'; they are ignored if they are.
+// that are not desired are removed; application flows (kCookieApp) are
+// removed unless 'keep_app_flows'.  Flows with cookies we do not own must
+// not be in 'installed'; they are ignored if they are.
 SyncPlan plan_sync(const std::vector<FlowKey> &desired,
-                   const std::vector<FlowKey> &installed, bool keep_learned);
+                   const std::vector<FlowKey> &installed,
+                   bool keep_app_flows);
 
 }  // namespace cxxa::controller

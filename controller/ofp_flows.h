@@ -1,6 +1,6 @@
 // Flow text <-> OpenFlow, through the patched OVS library, so that the
-// controller accepts exactly the ovs-ofctl syntax (paxos:, amd:, nat:
-// included) and produces the same canonical form the switch reports.
+// controller accepts exactly the ovs-ofctl syntax (the C++ primitives'
+// actions included) and produces the same canonical form the switch reports.
 #pragma once
 
 #include <cstdint>

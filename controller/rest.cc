@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <future>
+#include <memory>
 #include <thread>
 
 #include <httplib.h>
@@ -16,18 +17,17 @@ namespace {
 
 constexpr size_t kMaxBody = 4 << 20;
 constexpr auto kMainLoopTimeout = std::chrono::seconds(10);
-constexpr auto kReportWait = std::chrono::seconds(1);
 
 void
-send(httplib::Response &res, const RestReply &r)
+send(httplib::Response &res, const JsonReply &r)
 {
-    res.status = r.status;
+    res.status = r.http;
     res.set_content(r.body.dump(2) + "\n", "application/json");
 }
 
 }  // namespace
 
-RestReply
+JsonReply
 rest_error(int status, const std::vector<std::string> &errors)
 {
     return {status, {{"status", "error"}, {"errors", errors}}};
@@ -90,11 +90,11 @@ RestServer::stop()
     }
 }
 
-RestReply
-RestServer::call(std::function<RestReply()> fn)
+JsonReply
+RestServer::call(std::function<JsonReply()> fn)
 {
-    auto promise = std::make_shared<std::promise<RestReply>>();
-    std::future<RestReply> future = promise->get_future();
+    auto promise = std::make_shared<std::promise<JsonReply>>();
+    std::future<JsonReply> future = promise->get_future();
     controller_.post([promise, fn = std::move(fn)] {
         promise->set_value(fn());
     });
@@ -113,15 +113,15 @@ RestServer::add_routes()
 
     s.Get("/health", [this, &c](const httplib::Request &,
                                 httplib::Response &res) {
-        send(res, call([&c] { return RestReply{200, c.health()}; }));
+        send(res, call([&c] { return JsonReply{200, c.health()}; }));
     });
     s.Get("/switches", [this, &c](const httplib::Request &,
                                   httplib::Response &res) {
-        send(res, call([&c] { return RestReply{200, c.switches()}; }));
+        send(res, call([&c] { return JsonReply{200, c.switches()}; }));
     });
     s.Get("/deployment", [this, &c](const httplib::Request &,
                                     httplib::Response &res) {
-        send(res, call([&c] { return RestReply{200, c.deployment()}; }));
+        send(res, call([&c] { return JsonReply{200, c.deployment()}; }));
     });
     s.Put("/deployment", [this, &c](const httplib::Request &req,
                                     httplib::Response &res) {
@@ -132,7 +132,7 @@ RestServer::add_routes()
             if (!c.replace(body, errors, status)) {
                 return rest_error(status, errors);
             }
-            return RestReply{200, {{"status", "ok"},
+            return JsonReply{200, {{"status", "ok"},
                                    {"generation", c.generation()}}};
         }));
     });
@@ -143,12 +143,15 @@ RestServer::add_routes()
             if (!c.reload(errors)) {
                 return rest_error(400, errors);
             }
-            return RestReply{200, {{"status", "ok"},
+            return JsonReply{200, {{"status", "ok"},
                                    {"generation", c.generation()}}};
         }));
     });
-    add_amd_routes();
-    add_nat_routes();
+    for (const auto &app : c.apps()) {
+        for (RestRoute &r : app->routes()) {
+            add_app_route(*app, std::move(r));
+        }
+    }
     s.set_error_handler([](const httplib::Request &req,
                            httplib::Response &res) {
         if (!res.body.empty()) {
@@ -163,116 +166,59 @@ RestServer::add_routes()
     });
 }
 
-/* Registers 'method' (POST, PUT or DELETE) on 'path': the request body goes
- * to 'fn' on the controller's thread (call()), its reply back as JSON. */
+/* Registers one of an application's routes: the request body goes to its
+ * handler on the controller's thread (call()), its reply back as JSON. */
 void
-RestServer::add_body_route(const std::string &method, const char *path,
-                           std::function<JsonReply(const std::string &)> fn)
+RestServer::add_app_route(const App &app, RestRoute route)
 {
     httplib::Server &s = *server_;
-    auto handler = [this, fn](const httplib::Request &req,
-                              httplib::Response &res) {
-        std::string body = req.body;
-        /* By value: after a timeout the task may still run later. */
-        send(res, call([fn, body] {
-            JsonReply r = fn(body);
-            return RestReply{r.http, r.body};
-        }));
+    auto r = std::make_shared<const RestRoute>(std::move(route));
+    auto handler = [this, &app, r](const httplib::Request &req,
+                                   httplib::Response &res) {
+        send(res, call_route(app, *r, req.body));
     };
-    if (method == "POST") {
-        s.Post(path, handler);
-    } else if (method == "PUT") {
-        s.Put(path, handler);
+    if (r->method == "GET") {
+        s.Get(r->path, handler);
+    } else if (r->method == "POST") {
+        s.Post(r->path, handler);
+    } else if (r->method == "PUT") {
+        s.Put(r->path, handler);
     } else {
-        s.Delete(path, handler);
+        s.Delete(r->path, handler);
     }
 }
 
-/* AMD, compatible with the Floodlight module of the seed: same paths, same
- * JSON field names, {"status": "Success"|"Error", "reason"} replies (with
- * HTTP status codes that say the same).  Schema: controller/README.md. */
-void
-RestServer::add_amd_routes()
+/* Runs 'r' for one request.  With a 'prepare' step, the reply waits (in
+ * this thread, on a future the main loop fulfils) until the condition it
+ * returned holds, at most 'max_wait'. */
+JsonReply
+RestServer::call_route(const App &app, const RestRoute &r,
+                       const std::string &body)
 {
-    httplib::Server &s = *server_;
     Controller &c = controller_;
-    struct Route {
-        const char *method;
-        const char *path;
-        Controller::AmdRequest request;
-    };
-    static const Route routes[] = {
-        {"POST", "/amd/server/subscription/json", &AmdService::subscribe},
-        {"DELETE", "/amd/server/subscription/json", &AmdService::unsubscribe},
-        {"PUT", "/amd/server/status/json", &AmdService::set_status},
-    };
-    for (const Route &r : routes) {
-        add_body_route(r.method, r.path, [&c, request = r.request](
-                                             const std::string &body) {
-            return c.amd_request(request, body);
+    RestCall rc{body, true};
+    if (r.prepare) {
+        auto ready = std::make_shared<std::promise<bool>>();
+        std::future<bool> came = ready->get_future();
+        auto deadline = App::Clock::now() + r.max_wait;
+        /* Captures by value: after a timeout the task may still run. */
+        call([&c, &app, prepare = r.prepare, ready, deadline] {
+            Effects fx;
+            std::function<bool()> until = prepare(fx);
+            c.apply_effects(app, fx);
+            c.when(std::move(until), deadline,
+                   [ready](bool ok) { ready->set_value(ok); });
+            return JsonReply{};
         });
+        rc.ready = came.wait_for(r.max_wait + kMainLoopTimeout)
+                       == std::future_status::ready
+                   && came.get();
     }
-    /* Asks the switches for fresh per-server reports (packet-outs whose
-     * replies come back as packet-ins) and waits for them, at most
-     * kReportWait; what did not answer in time is marked. */
-    s.Get("/amd/server/info/json", [this, &c](const httplib::Request &,
-                                              httplib::Response &res) {
-        auto since = AmdService::Clock::now();
-        call([&c] {
-            c.amd_request_reports();
-            return RestReply{};
-        });
-        bool complete = false;
-        for (auto deadline = since + kReportWait;
-             AmdService::Clock::now() < deadline;) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-            RestReply r = call([&c, since] {
-                return RestReply{200, c.amd_reports_complete(since)};
-            });
-            if (r.body == true) {
-                complete = true;
-                break;
-            }
-        }
-        send(res, call([&c, complete] {
-            json j = c.amd_info();
-            j["reportsComplete"] = complete;
-            return RestReply{200, j};
-        }));
-    });
-}
-
-/* NAT routers: the roles of the seed's messenger (router interfaces,
- * hosts, port forwards) as REST requests, with AMD's reply style
- * ({"status": "Success"|"Error", "reason"}).  Schema: controller/README.md.
- */
-void
-RestServer::add_nat_routes()
-{
-    httplib::Server &s = *server_;
-    Controller &c = controller_;
-    struct Route {
-        const char *method;
-        const char *path;
-        Controller::NatRequest request;
-    };
-    static const Route routes[] = {
-        {"POST", "/nat/router/interface", &NatService::add_interface},
-        {"DELETE", "/nat/router/interface", &NatService::remove_interface},
-        {"POST", "/nat/router/host", &NatService::add_host},
-        {"DELETE", "/nat/router/host", &NatService::remove_host},
-        {"POST", "/nat/router/forward", &NatService::add_forward},
-        {"DELETE", "/nat/router/forward", &NatService::remove_forward},
-    };
-    for (const Route &r : routes) {
-        add_body_route(r.method, r.path, [&c, request = r.request](
-                                             const std::string &body) {
-            return c.nat_request(request, body);
-        });
-    }
-    s.Get("/nat/routers", [this, &c](const httplib::Request &,
-                                     httplib::Response &res) {
-        send(res, call([&c] { return RestReply{200, c.nat_routers()}; }));
+    return call([&c, &app, handle = r.handle, rc] {
+        Effects fx;
+        JsonReply reply = handle(rc, fx);
+        c.apply_effects(app, fx);
+        return reply;
     });
 }
 

@@ -1,6 +1,7 @@
-// The controller's REST API (cpp-httplib, nlohmann-json).  Handlers run in
-// httplib's threads and hand their work to the controller's main loop, so
-// the controller's state has one owner.
+// The controller's REST API (cpp-httplib, nlohmann-json): the core's
+// routes (health, switches, deployment) and those of each application
+// (App::routes).  Handlers run in httplib's threads and hand their work to
+// the controller's main loop, so the controller's state has one owner.
 #pragma once
 
 #include <functional>
@@ -10,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app.h"
 #include "rest_json.h"
 
 namespace httplib {
@@ -19,11 +21,6 @@ class Server;
 namespace cxxa::controller {
 
 class Controller;
-
-struct RestReply {
-    int status = 200;
-    nlohmann::json body;
-};
 
 class RestServer {
 public:
@@ -38,23 +35,22 @@ public:
     void stop();
 
     // Runs 'fn' in the controller's main loop and waits for its reply.
-    RestReply call(std::function<RestReply()> fn);
+    JsonReply call(std::function<JsonReply()> fn);
 
     httplib::Server &server() { return *server_; }
 
 private:
     void add_routes();
-    void add_body_route(const std::string &method, const char *path,
-                        std::function<JsonReply(const std::string &)> fn);
-    void add_amd_routes();
-    void add_nat_routes();
+    void add_app_route(const App &, RestRoute);
+    JsonReply call_route(const App &, const RestRoute &,
+                         const std::string &body);
 
     Controller &controller_;
     std::unique_ptr<httplib::Server> server_;
     std::thread thread_;
 };
 
-// A 400 reply whose body lists the errors.
-RestReply rest_error(int status, const std::vector<std::string> &errors);
+// A reply with this status whose body lists the errors.
+JsonReply rest_error(int status, const std::vector<std::string> &errors);
 
 }  // namespace cxxa::controller

@@ -1,7 +1,7 @@
 // rest_json.cc: see rest_json.h.
 #include "rest_json.h"
 
-#include "amd_section.h"
+#include "inet_text.h"
 
 namespace cxxa::controller {
 
@@ -46,8 +46,8 @@ get_json_mac(const json &req, const char *key, uint64_t &mac,
              JsonReply &reply, bool allow_zero)
 {
     if (!req.contains(key) || !req[key].is_string()
-        || !parse_mac_text(req[key].get<std::string>(), mac)
-        || (mac >> 40) & 1 || (!allow_zero && !mac)) {
+        || !parse_mac(req[key].get<std::string>(), mac)
+        || !is_unicast_mac(mac) || (!allow_zero && !mac)) {
         reply = json_error(400, std::string("\"") + key + "\": required, a "
                            "unicast MAC address xx:xx:xx:xx:xx:xx");
         return false;

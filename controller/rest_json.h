@@ -1,6 +1,7 @@
-// rest_json.h: what the REST services (AMD, NAT) share: the reply type,
-// the {"status":"Error","reason"} error, and the checked reading of a
-// request body's fields.  Each error names the field and what it must be.
+// rest_json.h: the REST reply type (status code and JSON body) every route
+// answers with, the {"status":"Error","reason"} error of the applications'
+// routes, and the checked reading of a request body's fields.  Each error
+// names the field and what it must be.
 #pragma once
 
 #include <cstdint>

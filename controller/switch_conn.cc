@@ -45,20 +45,10 @@ namespace {
 constexpr size_t kMaxErrors = 16;         // Kept for /switches.
 constexpr size_t kMaxCachedActions = 1024; // Parsed packet-out actions.
 constexpr unsigned kFlowModWindow = 512;  // Flow mods in flight per switch.
-constexpr unsigned kLearnedWindow = 1024; // Learned flow mods in flight.
+constexpr unsigned kForwardFlowWindow = 1024; // Forward flow mods in flight.
 constexpr unsigned kPacketOutWindow = 256;
 constexpr int kMessagesPerRun = 64;
-constexpr int kLearnedPriority = 1;
-
-uint64_t
-mac_key(const uint8_t *p)
-{
-    uint64_t x = 0;
-    for (int i = 0; i < 6; i++) {
-        x = (x << 8) | p[i];
-    }
-    return x;
-}
+constexpr int kForwardFlowPriority = 1;
 
 void
 set_xid(ofpbuf *msg, uint32_t xid)
@@ -464,10 +454,7 @@ SwitchConn::build_desired()
     if (desired_protocol_ == protocol_) {
         return;
     }
-    std::vector<std::string> texts = spec_->flows;
-    if (spec_->mode != SwitchMode::kStatic) {
-        texts.push_back("table=0,priority=0,actions=controller");
-    }
+    const std::vector<std::string> &texts = spec_->flows;
     desired_.clear();
     desired_keys_.clear();
     desired_errors_ = 0;
@@ -501,7 +488,7 @@ SwitchConn::finish_dump()
         installed_keys.push_back(f.key);
     }
     SyncPlan plan = plan_sync(desired_keys_, installed_keys,
-                              spec_->mode == SwitchMode::kLearning);
+                              spec_->keep_app_flows);
     for (size_t i : plan.remove) {
         queue(encode_delete_strict(installed_[i].fs, protocol_));
     }
@@ -654,40 +641,11 @@ SwitchConn::handle_error(const ofp_header *oh)
     record_error(what);
 }
 
-uint32_t
-SwitchConn::learn_and_lookup(uint64_t src, uint64_t dst, uint32_t in_port)
-{
-    const bool src_multicast = (src >> 40) & 1;
-    if (!src_multicast) {
-        auto it = macs_.find(src);
-        if (it != macs_.end()) {
-            it->second.port = in_port;
-            mac_age_.splice(mac_age_.end(), mac_age_, it->second.age);
-        } else {
-            if (macs_.size() >= spec_->mac_table_size) {
-                macs_.erase(mac_age_.front());
-                mac_age_.pop_front();
-                n_mac_evictions_++;
-            }
-            mac_age_.push_back(src);
-            macs_[src] = MacEntry{in_port, std::prev(mac_age_.end())};
-        }
-    }
-    const bool dst_multicast = (dst >> 40) & 1;
-    if (!dst_multicast) {
-        auto it = macs_.find(dst);
-        if (it != macs_.end()) {
-            return it->second.port;
-        }
-    }
-    return ofp_to_u16(OFPP_FLOOD);
-}
-
 void
 SwitchConn::handle_packet_in(const ofp_header *oh)
 {
     n_packet_in_++;
-    if (!spec_ || (spec_->mode == SwitchMode::kStatic && !hook_)) {
+    if (!spec_ || !hook_) {
         return;                  /* Nothing of ours sends packets to us. */
     }
     ofputil_packet_in pin;
@@ -702,43 +660,39 @@ SwitchConn::handle_packet_in(const ofp_header *oh)
     }
     const uint8_t *eth = (const uint8_t *) pin.packet;
     uint32_t in_port = ofp_to_u16(pin.flow_metadata.flow.in_port.ofp_port);
-    if (hook_ && (*hook_)(*this, eth, pin.packet_len, in_port)) {
-        return;
-    }
-    if (spec_->mode == SwitchMode::kStatic) {
-        return;
-    }
-    uint32_t out = learn_and_lookup(mac_key(eth + 6), mac_key(eth), in_port);
-    if (out == in_port) {
-        return;                  /* Would go back where it came from. */
-    }
+    (*hook_)(*this, eth, pin.packet_len, in_port);
+}
 
+void
+SwitchConn::forward(const Forward &f)
+{
+    if (!rconn_is_connected(rconn_) || f.frame.size() < 14) {
+        n_packet_out_dropped_++;
+        return;
+    }
+    const uint8_t *eth = f.frame.data();
     ofpbuf ofpacts;
     ofpbuf_init(&ofpacts, 64);
-    ofpact_put_OUTPUT(&ofpacts)->port = u16_to_ofp(out);
-    if (spec_->mode == SwitchMode::kLearning
-        && out != ofp_to_u16(OFPP_FLOOD)) {
+    ofpact_put_OUTPUT(&ofpacts)->port = u16_to_ofp(f.out_port);
+    if (f.flow_idle_timeout) {
         ofputil_flow_mod fm;
         memset(&fm, 0, sizeof fm);
         struct match match;
         match_init_catchall(&match);
-        /* Per source, destination and ingress port, as POX's l2_learning
-         * does: with destination-only flows, a switch whose traffic to a
-         * host already matches a flow never sees (so never learns) the
-         * hosts behind that traffic, and their replies are flooded through
-         * the controller forever. */
+        /* What comes in on the same port with the same Ethernet source
+         * and destination. */
         struct eth_addr src, dst;
         memcpy(dst.ea, eth, 6);
         memcpy(src.ea, eth + 6, 6);
-        match_set_in_port(&match, u16_to_ofp(in_port));
+        match_set_in_port(&match, u16_to_ofp(f.in_port));
         match_set_dl_src(&match, src);
         match_set_dl_dst(&match, dst);
         minimatch_init(&fm.match, &match);
-        fm.priority = kLearnedPriority;
-        fm.new_cookie = htonll(kCookieLearned);
+        fm.priority = kForwardFlowPriority;
+        fm.new_cookie = htonll(kCookieApp);
         fm.table_id = 0;
         fm.command = OFPFC_ADD;
-        fm.idle_timeout = spec_->idle_timeout;
+        fm.idle_timeout = *f.flow_idle_timeout;
         fm.buffer_id = UINT32_MAX;
         fm.out_port = OFPP_ANY;
         fm.out_group = OFPG_ANY;
@@ -748,7 +702,7 @@ SwitchConn::handle_packet_in(const ofp_header *oh)
             &fm, (enum ofputil_protocol) protocol_);
         minimatch_destroy(&fm.match);
         if (rconn_send_with_limit(rconn_, msg, flow_counter_,
-                                  kLearnedWindow)) {
+                                  kForwardFlowWindow)) {
             n_packet_out_dropped_++;
         } else {
             n_learned_flows_++;
@@ -756,11 +710,11 @@ SwitchConn::handle_packet_in(const ofp_header *oh)
     }
     ofputil_packet_out po;
     memset(&po, 0, sizeof po);
-    po.packet = pin.packet;
-    po.packet_len = pin.packet_len;
+    po.packet = eth;
+    po.packet_len = f.frame.size();
     po.buffer_id = UINT32_MAX;
     match_init_catchall(&po.flow_metadata);
-    match_set_in_port(&po.flow_metadata, u16_to_ofp(in_port));
+    match_set_in_port(&po.flow_metadata, u16_to_ofp(f.in_port));
     po.ofpacts = (struct ofpact *) ofpacts.data;
     po.ofpacts_len = ofpacts.size;
     ofpbuf *msg = ofputil_encode_packet_out(
@@ -786,11 +740,9 @@ SwitchConn::to_json() const
     j["openflow_version"] = connected()
         ? json(ofputil_version_to_string((enum ofp_version) version_))
         : json(nullptr);
-    j["mode"] = spec_ ? switch_mode_name(spec_->mode) : "unmanaged";
+    j["mode"] = spec_ ? spec_->mode : "unmanaged";
     j["in_sync"] = state_ == State::kInSync;
-    j["flows_desired"] = spec_ ? spec_->flows.size()
-                                 + (spec_->mode != SwitchMode::kStatic)
-                               : 0;
+    j["flows_desired"] = spec_ ? spec_->flows.size() : 0;
     j["flows_owned"] = flows_owned_;
     j["last_sync"] = {
         {"added", last_sync_.added}, {"removed", last_sync_.removed},
@@ -805,10 +757,8 @@ SwitchConn::to_json() const
         {"ordered_packet_out", n_ordered_pout_},
         {"ordered_packet_out_failed", n_ordered_pout_failed_},
         {"dropped", n_packet_out_dropped_},
-        {"learned_flows", n_learned_flows_},
-        {"mac_evictions", n_mac_evictions_}, {"errors", n_errors_},
+        {"learned_flows", n_learned_flows_}, {"errors", n_errors_},
     };
-    j["mac_table"] = macs_.size();
     j["flow_mod_queue"] = txq_.size();
     j["recent_errors"] = json(std::vector<std::string>(errors_.begin(),
                                                        errors_.end()));

@@ -1,23 +1,23 @@
 // One OpenFlow connection to one switch: handshake, reconciliation of the
-// controller's flows with the switch's deployment entry, the learning-switch
-// baselines, and counters for /switches and `status`.
+// controller's flows with the switch's deployment entry, packet-ins handed
+// to a hook (the applications), packet-outs and forwards for them, and
+// counters for /switches and `status`.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <list>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "deployment.h"
+#include "effects.h"
 #include "flow_sync.h"
 #include "ofp_flows.h"
 
@@ -36,8 +36,8 @@ struct SyncStats {
 
 class SwitchConn;
 
-// Sees every packet-in before the learning modes do; returns true if it
-// took the packet.
+// Sees every packet-in of a managed switch; returns true if it took the
+// packet.
 using PacketInHook = std::function<bool(SwitchConn &, const uint8_t *frame,
                                         size_t len, uint32_t in_port)>;
 
@@ -87,6 +87,9 @@ public:
     // actions); counted either way.
     std::string send_packet_out(const std::string &actions,
                                 const std::vector<uint8_t> &frame);
+    // Sends a Forward (effects.h): not ordered, windowed; what does not
+    // fit is dropped and counted.
+    void forward(const Forward &);
     std::string name() const;
     nlohmann::json to_json() const;
 
@@ -98,7 +101,6 @@ private:
     static const char *state_name(State);
 
     struct Installed;
-    struct MacEntry { uint32_t port; std::list<uint64_t>::iterator age; };
 
     void on_connect();
     void handle(ofpbuf *msg);
@@ -116,7 +118,6 @@ private:
     void queue_barrier();
     uint32_t new_xid();
     void record_error(const std::string &);
-    uint32_t learn_and_lookup(uint64_t src, uint64_t dst, uint32_t in_port);
     void queue_ordered(ofpbuf *);
     void release_after_sync();
     void drop_after_sync();
@@ -155,15 +156,11 @@ private:
     size_t desired_errors_ = 0;
     uint32_t desired_protocol_ = 0;
 
-    // Learning modes: MAC -> port, bounded, oldest entry evicted.
-    std::unordered_map<uint64_t, MacEntry> macs_;
-    std::list<uint64_t> mac_age_;
-
     // Counters.
     uint64_t n_connects_ = 0, n_syncs_ = 0, n_flow_mods_ = 0;
     uint64_t n_audits_ = 0, n_repairs_ = 0;
     uint64_t n_packet_in_ = 0, n_packet_out_ = 0, n_packet_out_dropped_ = 0;
-    uint64_t n_learned_flows_ = 0, n_mac_evictions_ = 0, n_errors_ = 0;
+    uint64_t n_learned_flows_ = 0, n_errors_ = 0;   // Forward flows sent.
     uint64_t n_bad_packet_in_ = 0;
     size_t flows_owned_ = 0;
     SyncStats last_sync_;

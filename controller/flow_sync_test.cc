@@ -71,9 +71,9 @@ TEST(FlowSyncTest, ForeignFlowsAreNeverTouched)
     EXPECT_TRUE(is_owned_cookie(0x63787861000000ffULL));
 }
 
-TEST(FlowSyncTest, LearnedFlowsKeptOnlyInLearningMode)
+TEST(FlowSyncTest, AppFlowsKeptOnlyWhenAsked)
 {
-    std::vector<FlowKey> installed = {key("m", "out:1", kCookieLearned)};
+    std::vector<FlowKey> installed = {key("m", "out:1", kCookieApp)};
     EXPECT_TRUE(plan_sync({}, installed, true).remove.empty());
     EXPECT_TRUE(contains(plan_sync({}, installed, false).remove, 0));
 }
@@ -94,7 +94,7 @@ TEST(FlowSyncTest, CanonicalKeysSurviveTheWire)
         {"in_port=p1,actions=mod_dl_src:00:00:00:00:00:01,output:p2",
          "priority=32768,in_port=1,actions=set_field:00:00:00:00:00:01->eth_src,output:2"},
         {"tcp,tp_dst=80,actions=drop", "ip,nw_proto=6,tcp_dst=80,actions=drop"},
-        {"actions=paxos:onclient,output:2", "actions=paxos:onclient,2"},
+        {"actions=router:echo_reply,output:2", "actions=router:echo_reply,2"},
     };
     for (uint32_t proto : {(uint32_t) OFPUTIL_P_OF13_OXM,
                            (uint32_t) OFPUTIL_P_OF10_NXM_TID}) {

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "deployment.h"
+#include "json_check.h"
 
 namespace cxxa::controller {
 
@@ -26,9 +27,9 @@ constexpr int kPaxosDefaultPriority = 40000;
 
 // Validates 'section' (the value of "paxos") against the switches and links
 // already parsed into 'd' and appends each member switch's generated flows
-// to its SwitchSpec::flows.  Appends "paxos....: why" lines to 'errors';
-// on any error, 'd' is left unchanged.
+// to its SwitchSpec::flows.  Adds "paxos....: why" errors; on any error,
+// 'd' is left unchanged.
 void expand_paxos_section(const nlohmann::json &section, Deployment &d,
-                          std::vector<std::string> &errors);
+                          Errors &);
 
 }  // namespace cxxa::controller

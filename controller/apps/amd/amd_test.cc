@@ -1,5 +1,5 @@
 // The deployment's "amd" section and the controller's AMD service: the
-// REST semantics of the Floodlight seed, the virtual address pool, the
+// REST semantics of the Floodlight AMD module, the virtual address pool, the
 // flows and packet-outs each request leads to, and the controller-side
 // store of the baseline mode.
 #include <gtest/gtest.h>
@@ -7,8 +7,10 @@
 #include <algorithm>
 
 #include "amd/amd_report.h"
-#include "amd_service.h"
+#include "apps/amd/amd_app.h"
+#include "apps/amd/amd_service.h"
 #include "deployment.h"
+#include "inet_text.h"
 #include "deployment_errors.h"
 #include "ofp_flows.h"
 
@@ -46,7 +48,7 @@ settings_of(const json &amd)
     std::vector<std::string> errors;
     auto d = parse_deployment(doc(amd), check_flow_text, errors);
     EXPECT_TRUE(errors.empty()) << (errors.empty() ? "" : errors[0]);
-    return d ? d->amd_settings : AmdSettings();
+    return d ? amd_settings(*d) : AmdSettings();
 }
 
 std::string
@@ -342,4 +344,15 @@ TEST(AmdControllerStoreTest, BaselineKeepsRequestsAndSendsThemInOrder)
     std::vector<uint8_t> other(42, 0);
     other[12] = 0x08;
     EXPECT_FALSE(amd.packet_in("s1", other.data(), other.size(), fx));
+}
+
+// A switch's own flows may use the amd: actions; OVS's parser checks them.
+TEST(AmdSectionTest, SwitchFlowsUseAmdActions)
+{
+    auto e = errors_of(json::parse(R"J({"switches": [{"name": "s1",
+        "dpid": "1", "ports": {"p": 1},
+        "flows": ["in_port=p,actions=amd:store(server=10.0.0.1),output:p",
+                  "actions=amd:nosuchthing"]}]})J"));
+    EXPECT_FALSE(has_error(e, "switches[0].flows[0]"));
+    EXPECT_TRUE(has_error(e, "switches[0].flows[1]: "));
 }

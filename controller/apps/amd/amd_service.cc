@@ -1,8 +1,9 @@
-#include "amd_service.h"
+#include "apps/amd/amd_service.h"
 
 #include <algorithm>
 
 #include "amd/amd_report.h"
+#include "inet_text.h"
 
 namespace cxxa::controller {
 

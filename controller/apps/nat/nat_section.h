@@ -1,4 +1,4 @@
-// The deployment's "nat" section: NAT routers (issue #6).  Each router is
+// The deployment's "nat" section: NAT routers.  Each router is
 // one switch whose named ports are its interfaces: inside subnets, each
 // with the router's (gateway) address on it, and exactly one outside
 // interface with the router's external address and the outside gateway.
@@ -16,6 +16,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "json_check.h"
 
 namespace cxxa::controller {
 
@@ -107,10 +109,9 @@ bool parse_port_range(const std::string &, uint16_t &lo, uint16_t &hi);
 bool parse_ip_port(const std::string &, uint32_t &ip, uint16_t &port);
 
 // Validates 'section' (the value of "nat") against the switches of 'd'.
-// Appends "nat....: why" lines to 'errors'.  Forwards without a port get
-// one from the pool here (lowest free first), so the result is complete.
+// Adds "nat....: why" errors.  Forwards without a port get one from the
+// pool here (lowest free first), so the result is complete.
 NatSettings parse_nat_section(const nlohmann::json &section,
-                              const Deployment &d,
-                              std::vector<std::string> &errors);
+                              const Deployment &d, Errors &);
 
 }  // namespace cxxa::controller

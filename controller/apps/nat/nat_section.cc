@@ -1,11 +1,11 @@
-#include "nat_section.h"
+#include "apps/nat/nat_section.h"
 
 #include <cstdio>
 #include <map>
 #include <set>
 
-#include "amd_section.h"
 #include "deployment.h"
+#include "inet_text.h"
 
 namespace cxxa::controller {
 
@@ -44,18 +44,7 @@ nat_default_mac(size_t router, uint32_t ofport)
 bool
 parse_cidr_address(const std::string &s, uint32_t &address, unsigned &prefix)
 {
-    size_t slash = s.find('/');
-    unsigned len;
-    char extra;
-    if (slash == std::string::npos
-        || !parse_ip(s.substr(0, slash), address)
-        || sscanf(s.c_str() + slash + 1, "%u%c", &len, &extra) != 1
-        || len < 1 || len > 30
-        || s.substr(slash + 1) != std::to_string(len)) {
-        return false;
-    }
-    prefix = len;
-    return true;
+    return parse_cidr(s, address, prefix, 1, 30);
 }
 
 bool
@@ -96,65 +85,6 @@ parse_ip_port(const std::string &s, uint32_t &ip, uint16_t &port)
 
 namespace {
 
-class Errors {
-public:
-    explicit Errors(std::vector<std::string> &errors) : errors_(errors) {}
-    void add(const std::string &path, const std::string &why)
-    {
-        errors_.push_back(path + ": " + why);
-    }
-    size_t count() const { return errors_.size(); }
-
-    void only_keys(const json &obj, const std::string &path,
-                   std::initializer_list<const char *> allowed)
-    {
-        for (auto it = obj.begin(); it != obj.end(); ++it) {
-            bool ok = false;
-            for (const char *a : allowed) {
-                ok |= it.key() == a;
-            }
-            if (!ok) {
-                add(path + "." + it.key(), "unknown field");
-            }
-        }
-    }
-
-    // An integer field in [min, max]; absent: false, nothing reported.
-    bool get_int(const json &obj, const std::string &path, const char *key,
-                 long long min, long long max, long long &out)
-    {
-        if (!obj.contains(key)) {
-            return false;
-        }
-        const json &v = obj[key];
-        if (!v.is_number_integer() || v.get<long long>() < min
-            || v.get<long long>() > max) {
-            add(path + "." + key, "must be an integer from "
-                + std::to_string(min) + " to " + std::to_string(max));
-            return false;
-        }
-        out = v.get<long long>();
-        return true;
-    }
-
-    bool get_string(const json &obj, const std::string &path, const char *key,
-                    std::string &out, const std::string &expected)
-    {
-        if (!obj.contains(key)) {
-            return false;
-        }
-        if (!obj[key].is_string()) {
-            add(path + "." + key, "must be a string: " + expected);
-            return false;
-        }
-        out = obj[key].get<std::string>();
-        return true;
-    }
-
-private:
-    std::vector<std::string> &errors_;
-};
-
 std::string
 range_text(uint16_t lo, uint16_t hi)
 {
@@ -165,12 +95,16 @@ void
 parse_interface(Errors &e, const json &j, const std::string &path,
                 const SwitchSpec &sw, size_t router, NatInterface &i)
 {
-    e.only_keys(j, path, {"port", "address", "mac", "gateway", "outside"});
-    std::string s;
-    if (!j.contains("port") || !j["port"].is_string()) {
-        e.add(path + ".port", "required: a port name of switch \""
-              + sw.name + "\"");
-    } else {
+    const JsonSchema schema = {
+        required("port", JsonType::kString, "a port name of switch \""
+                 + sw.name + "\""),
+        optional("address", JsonType::kAny, ""),
+        optional("mac", JsonType::kString, "a string: xx:xx:xx:xx:xx:xx"),
+        optional("gateway", JsonType::kAny, ""),
+        optional("outside", JsonType::kBoolean, "true or false"),
+    };
+    Checked c = check(j, path, schema, e);
+    if (c.has("port")) {
         i.port = j["port"].get<std::string>();
         auto it = sw.ports.find(i.port);
         if (it == sw.ports.end()) {
@@ -189,16 +123,13 @@ parse_interface(Errors &e, const json &j, const std::string &path,
         e.add(path + ".address", j["address"].get<std::string>()
               + " is the network or broadcast address of " + i.cidr());
     }
-    if (j.contains("outside")) {
-        if (!j["outside"].is_boolean()) {
-            e.add(path + ".outside", "must be true or false");
-        } else {
-            i.outside = j["outside"].get<bool>();
-        }
+    if (c.has("outside")) {
+        i.outside = j["outside"].get<bool>();
     }
     i.mac = nat_default_mac(router, i.ofport);
-    if (e.get_string(j, path, "mac", s, "xx:xx:xx:xx:xx:xx")) {
-        if (!parse_mac_text(s, i.mac) || (i.mac >> 40) & 1 || !i.mac) {
+    if (c.has("mac")) {
+        const std::string s = j["mac"].get<std::string>();
+        if (!parse_mac(s, i.mac) || !is_unicast_mac(i.mac) || !i.mac) {
             e.add(path + ".mac", "must be a unicast MAC address "
                   "xx:xx:xx:xx:xx:xx, got \"" + s + "\"");
         }
@@ -236,7 +167,12 @@ parse_forward(Errors &e, const json &j, const std::string &path,
               const NatRouterSettings &r, const std::string &rpath,
               NatForwardSpec &f)
 {
-    e.only_keys(j, path, {"proto", "port", "to"});
+    static const JsonSchema schema = {
+        optional("proto", JsonType::kAny, ""),
+        integer("port", 1, 65535),
+        optional("to", JsonType::kAny, ""),
+    };
+    Checked c = check(j, path, schema, e);
     const json proto = j.value("proto", json());
     if (proto == "tcp") {
         f.proto = NatProto::kTcp;
@@ -245,9 +181,8 @@ parse_forward(Errors &e, const json &j, const std::string &path,
     } else {
         e.add(path + ".proto", "required: \"tcp\" or \"udp\"");
     }
-    long long port;
-    if (e.get_int(j, path, "port", 1, 65535, port)) {
-        f.port = port;
+    if (c.has("port")) {
+        f.port = j["port"].get<uint16_t>();
         if (f.port >= r.ports_lo && f.port <= r.ports_hi) {
             e.add(path + ".port", std::to_string(f.port) + " is inside the "
                   "outbound NAT ports " + range_text(r.ports_lo, r.ports_hi)
@@ -275,13 +210,24 @@ parse_router(Errors &e, const json &j, const std::string &path,
              const Deployment &d, size_t index, std::set<std::string> &used,
              NatRouterSettings &r)
 {
-    e.only_keys(j, path, {"switch", "interfaces", "ports", "filter",
-                          "forward_pool", "forwards", "hosts", "max_hosts",
-                          "table", "priority"});
+    static const JsonSchema schema = {
+        required("switch", JsonType::kString,
+                 "the name of the router's switch"),
+        optional("interfaces", JsonType::kAny, ""),
+        optional("ports", JsonType::kString, "a string: \"LO-HI\""),
+        optional("filter", JsonType::kString, "a string: eim, adf or apdf"),
+        optional("forward_pool", JsonType::kString, "a string: \"LO-HI\""),
+        optional("forwards", JsonType::kAny, ""),
+        optional("hosts", JsonType::kAny, ""),
+        integer("max_hosts", 1, kNatMaxHostsLimit),
+        integer("table", 0, 253),
+        integer("priority", 1, 65535 - 100),
+    };
     size_t before = e.count();
+    Checked c = check(j, path, schema, e);
     const SwitchSpec *sw = nullptr;
-    if (!j.contains("switch") || !j["switch"].is_string()) {
-        e.add(path + ".switch", "required: the name of the router's switch");
+    if (!c.has("switch")) {
+        /* Reported. */
     } else if (!(sw = d.find_switch(j["switch"].get<std::string>()))) {
         e.add(path + ".switch", "no switch named \""
               + j["switch"].get<std::string>() + "\"");
@@ -289,10 +235,9 @@ parse_router(Errors &e, const json &j, const std::string &path,
         e.add(path + ".switch", "switch \"" + sw->name + "\" is already a "
               "router (one router per switch)");
         sw = nullptr;
-    } else if (sw->mode != SwitchMode::kStatic) {
+    } else if (sw->mode != kStaticMode) {
         e.add(path + ".switch", "switch \"" + sw->name + "\" is in "
-              + switch_mode_name(sw->mode) + " mode; a router's switch "
-              "must be \"static\"");
+              + sw->mode + " mode; a router's switch must be \"static\"");
         sw = nullptr;
     } else {
         r.sw = sw->name;
@@ -301,13 +246,15 @@ parse_router(Errors &e, const json &j, const std::string &path,
     }
 
     std::string s;
-    if (e.get_string(j, path, "ports", s, "\"LO-HI\"")
-        && !parse_port_range(s, r.ports_lo, r.ports_hi)) {
+    auto get = [&](const char *key) {
+        s = c.has(key) ? j[key].get<std::string>() : "";
+        return c.has(key);
+    };
+    if (get("ports") && !parse_port_range(s, r.ports_lo, r.ports_hi)) {
         e.add(path + ".ports", "expected \"LO-HI\" with 1 <= LO <= HI <= "
               "65535, got \"" + s + "\"");
     }
-    if (e.get_string(j, path, "forward_pool", s, "\"LO-HI\"")
-        && !parse_port_range(s, r.pool_lo, r.pool_hi)) {
+    if (get("forward_pool") && !parse_port_range(s, r.pool_lo, r.pool_hi)) {
         e.add(path + ".forward_pool", "expected \"LO-HI\" with 1 <= LO <= "
               "HI <= 65535, got \"" + s + "\"");
     }
@@ -316,7 +263,7 @@ parse_router(Errors &e, const json &j, const std::string &path,
               + " overlaps the outbound NAT ports "
               + range_text(r.ports_lo, r.ports_hi) + " (" + path + ".ports)");
     }
-    if (e.get_string(j, path, "filter", s, "eim, adf or apdf")) {
+    if (get("filter")) {
         if (s != "eim" && s != "adf" && s != "apdf") {
             e.add(path + ".filter", "must be \"eim\" (endpoint-independent), "
                   "\"adf\" (address-dependent) or \"apdf\" (address and "
@@ -325,15 +272,14 @@ parse_router(Errors &e, const json &j, const std::string &path,
             r.filter = s;
         }
     }
-    long long x;
-    if (e.get_int(j, path, "max_hosts", 1, kNatMaxHostsLimit, x)) {
-        r.max_hosts = x;
+    if (c.has("max_hosts")) {
+        r.max_hosts = j["max_hosts"];
     }
-    if (e.get_int(j, path, "table", 0, 253, x)) {
-        r.table = x;
+    if (c.has("table")) {
+        r.table = j["table"];
     }
-    if (e.get_int(j, path, "priority", 1, 65535 - 100, x)) {
-        r.priority = x;
+    if (c.has("priority")) {
+        r.priority = j["priority"];
     }
 
     const json &ifs = j.contains("interfaces") ? j["interfaces"] : json();
@@ -349,7 +295,7 @@ parse_router(Errors &e, const json &j, const std::string &path,
     }
     size_t n_outside = 0;
     for (size_t i = 0; i < ifs.size(); i++) {
-        std::string p = path + ".interfaces[" + std::to_string(i) + "]";
+        std::string p = index_path(path + ".interfaces", i);
         if (!ifs[i].is_object()) {
             e.add(p, "must be an object");
             continue;
@@ -359,8 +305,7 @@ parse_router(Errors &e, const json &j, const std::string &path,
         n_outside += in.outside;
         for (size_t k = 0; k < r.interfaces.size(); k++) {
             const NatInterface &o = r.interfaces[k];
-            std::string other = path + ".interfaces["
-                + std::to_string(k) + "]";
+            std::string other = index_path(path + ".interfaces", k);
             if (!in.port.empty() && in.port == o.port) {
                 e.add(p + ".port", "port \"" + in.port + "\" is already "
                       + other);
@@ -394,13 +339,17 @@ parse_router(Errors &e, const json &j, const std::string &path,
     } else {
         std::set<uint32_t> ips;
         for (size_t i = 0; i < hosts.size(); i++) {
-            std::string p = path + ".hosts[" + std::to_string(i) + "]";
+            std::string p = index_path(path + ".hosts", i);
             const json &h = hosts[i];
             if (!h.is_object()) {
                 e.add(p, "must be an object {\"ip\", \"mac\"}");
                 continue;
             }
-            e.only_keys(h, p, {"ip", "mac"});
+            static const JsonSchema host = {
+                optional("ip", JsonType::kAny, ""),
+                optional("mac", JsonType::kAny, ""),
+            };
+            check(h, p, host, e);
             NatHostSpec hs;
             if (!h.contains("ip") || !h["ip"].is_string()
                 || !parse_ip(h["ip"].get<std::string>(), hs.ip)) {
@@ -412,8 +361,8 @@ parse_router(Errors &e, const json &j, const std::string &path,
                 e.add(p + ".ip", format_ip(hs.ip) + " is listed twice");
             }
             if (!h.contains("mac") || !h["mac"].is_string()
-                || !parse_mac_text(h["mac"].get<std::string>(), hs.mac)
-                || (hs.mac >> 40) & 1) {
+                || !parse_mac(h["mac"].get<std::string>(), hs.mac)
+                || !is_unicast_mac(hs.mac)) {
                 e.add(p + ".mac", "required: a unicast MAC address "
                       "xx:xx:xx:xx:xx:xx");
             }
@@ -430,7 +379,7 @@ parse_router(Errors &e, const json &j, const std::string &path,
     }
     std::map<std::pair<NatProto, uint16_t>, size_t> taken;
     for (size_t i = 0; i < fwds.size(); i++) {
-        std::string p = path + ".forwards[" + std::to_string(i) + "]";
+        std::string p = index_path(path + ".forwards", i);
         NatForwardSpec f;
         if (!fwds[i].is_object()) {
             e.add(p, "must be an object {\"proto\", \"port\", \"to\"}");
@@ -462,7 +411,7 @@ parse_router(Errors &e, const json &j, const std::string &path,
             next++;
         }
         if (next > r.pool_hi) {
-            e.add(path + ".forwards[" + std::to_string(i) + "].port",
+            e.add(index_path(path + ".forwards", i) + ".port",
                   "the forward pool " + range_text(r.pool_lo, r.pool_hi)
                   + " (" + path + ".forward_pool) is exhausted");
             continue;
@@ -476,11 +425,12 @@ parse_router(Errors &e, const json &j, const std::string &path,
 }  // namespace
 
 NatSettings
-parse_nat_section(const json &section, const Deployment &d,
-                  std::vector<std::string> &errors)
+parse_nat_section(const json &section, const Deployment &d, Errors &e)
 {
+    static const JsonSchema schema = {
+        optional("routers", JsonType::kAny, ""),
+    };
     NatSettings s;
-    Errors e(errors);
     if (section.is_null() || (section.is_object() && section.empty())) {
         return s;
     }
@@ -489,7 +439,7 @@ parse_nat_section(const json &section, const Deployment &d,
         return s;
     }
     s.enabled = true;
-    e.only_keys(section, "nat", {"routers"});
+    check(section, "nat", schema, e);
     const json &routers = section.contains("routers") ? section["routers"]
                                                       : json();
     if (!routers.is_array() || routers.empty()
@@ -500,7 +450,7 @@ parse_nat_section(const json &section, const Deployment &d,
     }
     std::set<std::string> used;
     for (size_t i = 0; i < routers.size(); i++) {
-        std::string path = "nat.routers[" + std::to_string(i) + "]";
+        std::string path = index_path("nat.routers", i);
         if (!routers[i].is_object()) {
             e.add(path, "must be an object");
             continue;

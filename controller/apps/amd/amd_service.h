@@ -1,17 +1,18 @@
 // AMD in the controller: the servers that subscribed through the REST API
-// (compatible with the Floodlight module of the seed), their virtual
+// (compatible with the Floodlight AMD module), their virtual
 // addresses, the flows that follow from them on the access switches, and
 // the packet-outs that move a server between offline and online.
 //
 // With "store": "switch" (the default) the switches keep the requests of
 // an offline server (amd:deliver/hold/release, cxx-actions/amd) and the
 // controller sends one trigger per switch at each transition; its flows do
-// not change.  With "store": "controller" it behaves as the seed did, as a
-// baseline: requests for an offline server come up as packet-ins, are kept
-// here (bounded) and sent back as packet-outs when it comes online.
+// not change.  With "store": "controller", a baseline, requests for an
+// offline server come up as packet-ins, are kept here (bounded) and sent
+// back as packet-outs when it comes online.
 //
-// No OpenFlow here: calls return what to do (AmdEffects); the Controller
-// applies them, so this class is unit-tested alone.
+// No OpenFlow here: calls return what to do (AmdEffects); AmdApp hands
+// them to the core, which applies them, so this class is unit-tested
+// alone.
 #pragma once
 
 #include <chrono>
@@ -24,17 +25,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app.h"
 #include "rest_json.h"
 
-#include "amd_section.h"
+#include "apps/amd/amd_section.h"
 
 namespace cxxa::controller {
 
-struct AmdPacketOut {
-    std::string sw;                 // Switch name.
-    std::string actions;            // ovs-ofctl syntax.
-    std::vector<uint8_t> frame;
-};
+using AmdPacketOut = PacketOut;
 
 struct AmdEffects {
     bool flows_changed = false;     // Re-send the AMD switches' flows ...

@@ -1,7 +1,7 @@
 // The deployment's "amd" section: which switches store requests for
 // offline servers, the pool of virtual addresses servers get when they
 // subscribe, the storage limits, and where requests are stored (in the
-// switch, or in the controller as the Floodlight seed did, as a baseline).
+// switch, or in the controller, as a baseline).
 // Schema: controller/README.md, "amd".
 #pragma once
 
@@ -11,6 +11,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "json_check.h"
 
 namespace cxxa::controller {
 
@@ -45,15 +47,8 @@ struct AmdSettings {
 };
 
 // Validates 'section' (the value of "amd") against the switches of 'd'.
-// Appends "amd....: why" lines to 'errors'.
+// Adds "amd....: why" errors.
 AmdSettings parse_amd_section(const nlohmann::json &section,
-                              const Deployment &d,
-                              std::vector<std::string> &errors);
-
-std::string format_ip(uint32_t);
-std::string format_mac(uint64_t);
-// Strict dotted quad / xx:xx:xx:xx:xx:xx; false if malformed.
-bool parse_ip(const std::string &, uint32_t &);
-bool parse_mac_text(const std::string &, uint64_t &);
+                              const Deployment &d, Errors &);
 
 }  // namespace cxxa::controller

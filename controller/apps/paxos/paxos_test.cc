@@ -13,7 +13,7 @@ using nlohmann::json;
 
 namespace {
 
-// Thesis Figure 3.4 in a line: s1 (leader) -- s2 -- s3, a replica on each,
+// Three members in a line: s1 (leader) -- s2 -- s3, a replica on each,
 // clients entering at s1 (from a client switch) and at s3.
 json
 line_doc()
@@ -221,4 +221,16 @@ TEST(PaxosSectionTest, EveryFieldIsChecked)
         "paxos.groups: required"));
     EXPECT_TRUE(errors_of(json::parse(
         R"J({"switches": [], "paxos": {}})J")).empty());
+}
+
+// A switch's own flows may use the paxos: actions; OVS's parser checks
+// them.
+TEST(PaxosSectionTest, SwitchFlowsUsePaxosActions)
+{
+    auto e = errors_of(json::parse(R"J({"switches": [{"name": "s1",
+        "dpid": "1", "ports": {"p": 1},
+        "flows": ["actions=paxos:onsomething",
+                  "priority=5,in_port=p,actions=paxos:onclient,output:p"]}]})J"));
+    EXPECT_TRUE(has_error(e, "switches[0].flows[0]: paxos: unknown role"));
+    EXPECT_FALSE(has_error(e, "switches[0].flows[1]"));
 }

@@ -1,8 +1,8 @@
-// NAT routers in the controller (issue #6): the routers of the deployment's
-// "nat" section, what they learn (the MACs of inside hosts and of the
-// outside gateway, from ARP), what the REST API changes (interfaces, static
-// hosts, port forwards: the roles the seed's messenger played), and the
-// flows that follow from all of it on each router's switch.
+// NAT routers in the controller: the routers of the deployment's "nat"
+// section, what they learn (the MACs of inside hosts and of the outside
+// gateway, from ARP), what the REST API changes (interfaces, static hosts,
+// port forwards), and the flows that follow from all of it on each
+// router's switch.
 //
 // The switch does the routing, the NAPT (nat:out, nat:in, nat:forward), the
 // TTL decrement, the ARP answers and the ICMP answers (router:echo_reply,
@@ -11,9 +11,13 @@
 // unknown (the controller ARPs for it, keeps a bounded few packets, and
 // sends them on once it is answered).
 //
-// No OpenFlow here: calls return what to do (NatEffects); the Controller
-// applies them, so this class is unit-tested alone.  Flow layout:
-// controller/README.md, "The nat section".
+// No OpenFlow here: calls return what to do (NatEffects); NatApp hands
+// them to the core, which applies them, so this class is unit-tested
+// alone.  Flow layout: controller/README.md, "The nat section".
+//
+// The model (configuration, host table, counters) is nat_service.cc, the
+// flows nat_flows.cc, ARP and pending packets nat_arp.cc, REST
+// nat_rest.cc.
 #pragma once
 
 #include <chrono>
@@ -27,9 +31,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app.h"
 #include "rest_json.h"
 
-#include "nat_section.h"
+#include "apps/nat/nat_section.h"
 
 namespace cxxa::controller {
 
@@ -40,11 +45,7 @@ constexpr auto kNatPendingTimeout = std::chrono::seconds(3);
 constexpr auto kNatArpRetry = std::chrono::seconds(1);
 constexpr auto kNatGatewayArpMax = std::chrono::seconds(8);
 
-struct NatPacketOut {
-    std::string sw;                 // Switch name.
-    std::string actions;            // ovs-ofctl syntax.
-    std::vector<uint8_t> frame;
-};
+using NatPacketOut = PacketOut;
 
 struct NatEffects {
     std::set<std::string> flows_changed;    // Re-send these switches' flows

@@ -1,11 +1,11 @@
-#include "paxos_section.h"
-
-#include <arpa/inet.h>
+#include "apps/paxos/paxos_section.h"
 
 #include <cstdio>
 #include <map>
 #include <queue>
 #include <set>
+
+#include "inet_text.h"
 
 namespace cxxa::controller {
 
@@ -33,65 +33,27 @@ struct Group {
     std::vector<Replica> replicas;
 };
 
-class Errors {
-public:
-    explicit Errors(std::vector<std::string> &out) : out_(out) {}
-    void add(const std::string &path, const std::string &why)
-    {
-        out_.push_back(path + ": " + why);
-    }
-    size_t count() const { return out_.size(); }
-
-private:
-    std::vector<std::string> &out_;
-};
-
+// A MAC address as the flows write it (lowercase).
 bool
-parse_mac(const json &v, std::string &out)
+parse_mac_text(const json &v, std::string &out)
 {
-    unsigned b[6];
-    char extra;
-    if (!v.is_string()
-        || sscanf(v.get<std::string>().c_str(),
-                  "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
-                  &b[4], &b[5], &extra) != 6) {
+    uint64_t mac;
+    if (!v.is_string() || !parse_mac(v.get<std::string>(), mac)) {
         return false;
     }
-    char buf[18];
-    snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5]);
-    out = buf;
+    out = format_mac(mac);
     return true;
 }
 
 bool
-parse_ipv4(const json &v, std::string &out)
+parse_ip_text(const json &v, std::string &out)
 {
-    in_addr a;
-    if (!v.is_string() || inet_pton(AF_INET, v.get<std::string>().c_str(),
-                                    &a) != 1) {
+    uint32_t ip;
+    if (!v.is_string() || !parse_ip(v.get<std::string>(), ip)) {
         return false;
     }
-    out = v.get<std::string>();
+    out = format_ip(ip);
     return true;
-}
-
-bool
-only_keys(Errors &e, const json &obj, const std::string &path,
-          std::initializer_list<const char *> allowed)
-{
-    bool ok = true;
-    for (auto it = obj.begin(); it != obj.end(); ++it) {
-        bool known = false;
-        for (const char *k : allowed) {
-            known = known || it.key() == k;
-        }
-        if (!known) {
-            e.add(path + "." + it.key(), "unknown field");
-            ok = false;
-        }
-    }
-    return ok;
 }
 
 // "SWITCH:PORT" naming a declared port of a member switch.
@@ -126,43 +88,38 @@ parse_endpoint(Errors &e, const Deployment &d, const Group &g,
     return true;
 }
 
-void
-get_limited(Errors &e, const json &g, const std::string &path,
-            const char *key, long long min, long long max, long long &out)
-{
-    if (!g.contains(key)) {
-        return;
-    }
-    const json &v = g[key];
-    if (!v.is_number_integer() || v.get<long long>() < min
-        || v.get<long long>() > max) {
-        e.add(path + "." + key, "must be an integer from "
-              + std::to_string(min) + " to " + std::to_string(max));
-        return;
-    }
-    out = v.get<long long>();
-}
-
 bool
 parse_group(Errors &e, const Deployment &d, const json &j,
             const std::string &path, Group &g)
 {
+    static const JsonSchema schema = {
+        integer("group", 0, 65535, true),
+        optional("members", JsonType::kAny, ""),
+        optional("leader", JsonType::kAny, ""),
+        integer("window", 1, 65536),
+        integer("round", 1, UINT32_MAX),
+        integer("start", 0, UINT32_MAX),
+        optional("service_mac", JsonType::kAny, ""),
+        optional("clients", JsonType::kAny, ""),
+        optional("replicas", JsonType::kAny, ""),
+    };
     size_t before = e.count();
     if (!j.is_object()) {
         e.add(path, "must be an object");
         return false;
     }
-    only_keys(e, j, path, {"group", "members", "leader", "window", "round",
-                           "start", "service_mac", "clients", "replicas"});
-    long long id = -1;
-    get_limited(e, j, path, "group", 0, 65535, id);
-    if (!j.contains("group")) {
-        e.add(path + ".group", "required: the group id, 0 to 65535");
-    }
-    g.id = id < 0 ? 0 : (unsigned) id;
-    get_limited(e, j, path, "window", 1, 65536, g.window);
-    get_limited(e, j, path, "round", 1, UINT32_MAX, g.round);
-    get_limited(e, j, path, "start", 0, UINT32_MAX, g.start);
+    Checked checked = check(j, path, schema, e);
+    auto get = [&](const char *key, long long &out) {
+        if (checked.has(key)) {
+            out = j[key].get<long long>();
+        }
+    };
+    long long id = 0;
+    get("group", id);
+    g.id = (unsigned) id;
+    get("window", g.window);
+    get("round", g.round);
+    get("start", g.start);
 
     const json &m = j.value("members", json());
     if (!m.is_array() || m.empty() || m.size() > 255) {
@@ -173,7 +130,7 @@ parse_group(Errors &e, const Deployment &d, const json &j,
     std::set<std::string> seen;
     size_t before_members = e.count();
     for (size_t i = 0; i < m.size(); i++) {
-        std::string p = path + ".members[" + std::to_string(i) + "]";
+        std::string p = index_path(path + ".members", i);
         std::string name = m[i].is_string() ? m[i].get<std::string>() : "";
         if (!d.find_switch(name)) {
             e.add(p, "no switch named \"" + name + "\"");
@@ -194,7 +151,7 @@ parse_group(Errors &e, const Deployment &d, const json &j,
             g.leader = l.get<std::string>();
         }
     }
-    if (!parse_mac(j.value("service_mac", json()), g.service_mac)) {
+    if (!parse_mac_text(j.value("service_mac", json()), g.service_mac)) {
         e.add(path + ".service_mac", "required: the MAC address clients "
               "send to, as xx:xx:xx:xx:xx:xx");
     }
@@ -206,7 +163,7 @@ parse_group(Errors &e, const Deployment &d, const json &j,
         for (size_t i = 0; i < c.size(); i++) {
             Endpoint ep;
             if (parse_endpoint(e, d, g, c[i],
-                               path + ".clients[" + std::to_string(i) + "]",
+                               index_path(path + ".clients", i),
                                ep)) {
                 g.clients.push_back(ep);
             }
@@ -218,20 +175,25 @@ parse_group(Errors &e, const Deployment &d, const json &j,
               "{\"port\": \"SWITCH:PORT\", \"mac\": ..., \"ip\": ...}");
     } else {
         for (size_t i = 0; i < r.size(); i++) {
-            std::string p = path + ".replicas[" + std::to_string(i) + "]";
+            std::string p = index_path(path + ".replicas", i);
             Replica rep;
             if (!r[i].is_object()) {
                 e.add(p, "must be an object");
                 continue;
             }
-            only_keys(e, r[i], p, {"port", "mac", "ip"});
+            static const JsonSchema replica = {
+                optional("port", JsonType::kAny, ""),
+                optional("mac", JsonType::kAny, ""),
+                optional("ip", JsonType::kAny, ""),
+            };
+            check(r[i], p, replica, e);
             bool ok = parse_endpoint(e, d, g, r[i].value("port", json()),
                                      p + ".port", rep.at);
-            if (!parse_mac(r[i].value("mac", json()), rep.mac)) {
+            if (!parse_mac_text(r[i].value("mac", json()), rep.mac)) {
                 e.add(p + ".mac", "required: the replica's MAC address");
                 ok = false;
             }
-            if (r[i].contains("ip") && !parse_ipv4(r[i]["ip"], rep.ip)) {
+            if (r[i].contains("ip") && !parse_ip_text(r[i]["ip"], rep.ip)) {
                 e.add(p + ".ip", "must be an IPv4 address");
                 ok = false;
             }
@@ -434,10 +396,8 @@ generate(const Group &g, size_t index, int priority, const Adjacency &adj,
 }  // namespace
 
 void
-expand_paxos_section(const json &section, Deployment &d,
-                     std::vector<std::string> &errors)
+expand_paxos_section(const json &section, Deployment &d, Errors &e)
 {
-    Errors e(errors);
     size_t before = e.count();
     if (!section.is_object()) {
         e.add("paxos", "must be an object");
@@ -446,9 +406,15 @@ expand_paxos_section(const json &section, Deployment &d,
     if (section.empty()) {
         return;
     }
-    only_keys(e, section, "paxos", {"groups", "priority"});
+    static const JsonSchema schema = {
+        optional("groups", JsonType::kAny, ""),
+        integer("priority", 2, 65535),
+    };
+    Checked checked = check(section, "paxos", schema, e);
     long long priority = kPaxosDefaultPriority;
-    get_limited(e, section, "paxos", "priority", 2, 65535, priority);
+    if (checked.has("priority")) {
+        priority = section["priority"].get<long long>();
+    }
     const json &groups = section.value("groups", json());
     if (!groups.is_array() || groups.size() > kPaxosMaxGroups) {
         e.add("paxos.groups", "required: an array of at most "
@@ -459,7 +425,7 @@ expand_paxos_section(const json &section, Deployment &d,
     std::set<unsigned> ids;
     std::set<std::string> entries;   // Client port + service MAC.
     for (size_t i = 0; i < groups.size(); i++) {
-        std::string path = "paxos.groups[" + std::to_string(i) + "]";
+        std::string path = index_path("paxos.groups", i);
         Group g;
         Adjacency adj;
         if (!parse_group(e, d, groups[i], path, g)

@@ -1,7 +1,7 @@
 // The deployment's "nat" section and the controller's NAT routers: every
 // validation error, the flows of a sample router (exact texts, each parsed
-// by OVS's own parser), ARP learning and unknown-MAC resolution, the
-// bounded host table, and the REST semantics (the seed messenger's roles).
+// by OVS's own parser), ARP and unknown-MAC resolution, the
+// bounded host table, and the REST semantics (interfaces, hosts, forwards).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,10 +9,12 @@
 #include <iostream>
 #include <sstream>
 
-#include "amd_section.h"
+#include "app.h"
+#include "apps/nat/nat_app.h"
+#include "apps/nat/nat_service.h"
 #include "deployment.h"
 #include "deployment_errors.h"
-#include "nat_service.h"
+#include "inet_text.h"
 #include "ofp_flows.h"
 
 using namespace cxxa::controller;
@@ -39,6 +41,18 @@ router()
 })J");
 }
 
+// A switch mode other than "static": another application's.
+std::string
+other_mode()
+{
+    for (const AppType *t : app_types()) {
+        for (const std::string &m : t->switch_modes()) {
+            return m;
+        }
+    }
+    return "";
+}
+
 json
 doc(const json &nat)
 {
@@ -46,9 +60,10 @@ doc(const json &nat)
   "switches": [
     {"name": "r1", "dpid": "1",
      "ports": {"inside-a": 1, "inside-b": 2, "outside": 3, "spare": 4}},
-    {"name": "s2", "dpid": "2", "mode": "learning", "ports": {"p": 1}}
+    {"name": "s2", "dpid": "2", "ports": {"p": 1}}
   ]
 })J");
+    d["switches"][1]["mode"] = other_mode();
     d["nat"] = nat;
     return d;
 }
@@ -86,7 +101,7 @@ settings_of(const json &nat)
     std::vector<std::string> errors;
     auto d = parse_deployment(doc(nat), check_flow_text, errors);
     EXPECT_TRUE(errors.empty()) << (errors.empty() ? "" : errors[0]);
-    return d ? d->nat_settings : NatSettings();
+    return d ? nat_settings(*d) : NatSettings();
 }
 
 std::string
@@ -245,7 +260,7 @@ TEST(NatSectionTest, ExampleDeploymentIsValid)
     std::vector<std::string> errors;
     auto d = parse_deployment_text(text.str(), check_flow_text, errors);
     ASSERT_TRUE(d) << join(errors);
-    EXPECT_EQ(d->nat_settings.routers.size(), 1u);
+    EXPECT_EQ(nat_settings(*d).routers.size(), 1u);
 }
 
 TEST(NatSectionTest, PoolPicksTheLowestFreePort)
@@ -292,7 +307,7 @@ TEST(NatSectionTest, SectionErrors)
                           "nat.routers[0].switch: no switch named \"r9\""));
     EXPECT_TRUE(has_error(errors_with("switch", "s2"),
                           "nat.routers[0].switch: switch \"s2\" is in "
-                          "learning mode; a router's switch must be "
+                          + other_mode() + " mode; a router's switch must be "
                           "\"static\""));
     EXPECT_TRUE(has_error(errors_with("ports", "1024"),
                           "nat.routers[0].ports: expected \"LO-HI\""));
@@ -467,7 +482,7 @@ TEST(NatSectionTest, HostAndForwardErrors)
             {"proto": "tcp", "port": 53, "to": "10.0.2.13"}])")).empty());
 }
 
-TEST(NatSectionTest, ReplacesTheIssueSixPlaceholder)
+TEST(NatSectionTest, EmptySectionIsValidAndNoPlaceholder)
 {
     EXPECT_TRUE(errors_of(R"J({"switches": [], "nat": {}})J").empty());
     EXPECT_FALSE(has_error(errors_of(R"J({"switches": [], "nat": {"x": 1}})J"),
@@ -669,7 +684,7 @@ TEST_F(NatServiceTest, HostTableIsBounded)
     EXPECT_EQ(nat.routers(t0)["routers"][0]["hosts"][0]["mac"],
               "00:00:00:00:00:0b");
 
-    /* Full of static hosts: learning is refused, counted. */
+    /* Full of static hosts: a learned entry is refused, counted. */
     NatReply rep = call(&NatService::add_host,
                         {{"router", "r1"}, {"ip", "10.0.1.12"},
                          {"mac", "00:00:00:00:00:0c"}});
@@ -1005,4 +1020,14 @@ TEST_F(NatServiceTest, ReloadKeepsWhatStillFits)
     fx = nat.configure(NatSettings());
     EXPECT_EQ(fx.flows_changed, std::set<std::string>{"r1"});
     EXPECT_TRUE(nat.flows_for("r1").empty());
+}
+
+// A switch's own flows may use the nat: actions; OVS's parser checks them
+// (nat(...) outside ct() is refused).
+TEST(NatSectionTest, SwitchFlowsUseNatActions)
+{
+    auto e = errors_of(json::parse(R"J({"switches": [{"name": "s1",
+        "dpid": "1", "ports": {"p": 1},
+        "flows": ["nat(src=1.2.3.4)"]}]})J"));
+    EXPECT_TRUE(has_error(e, "switches[0].flows[0]: "));
 }
