@@ -8,7 +8,13 @@
 
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "controller.h"
+#include "rest.h"
 
 using namespace cxxa::controller;
 
@@ -80,4 +86,25 @@ TEST_F(ControllerTest, WhenGivesUpAtTheDeadline)
     c.run();
     EXPECT_EQ(calls, 1);
     EXPECT_FALSE(result);
+}
+
+TEST_F(ControllerTest, RestAddressInUseIsRefused)
+{
+    // A port nobody listens on: the kernel's pick for a socket bound to 0.
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sin;
+    ASSERT_EQ(::bind(fd, (sockaddr *) &sin, sizeof sin), 0);
+    ASSERT_EQ(getsockname(fd, (sockaddr *) &sin, &len), 0);
+    close(fd);
+    const std::string address = "127.0.0.1:" +
+                                std::to_string(ntohs(sin.sin_port));
+
+    RestServer first(c), second(c);
+    ASSERT_EQ(first.bind(address), "");
+    std::string error = second.bind(address);
+    EXPECT_NE(error.find("cannot listen"), std::string::npos) << error;
 }

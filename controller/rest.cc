@@ -40,6 +40,14 @@ RestServer::RestServer(Controller &c)
     /* Replies go out as header and body writes: without this, Nagle and
      * the client's delayed ACK add ~40 ms to every kept-alive request. */
     server_->set_tcp_nodelay(true);
+    /* httplib listens with SO_REUSEPORT on Linux, with which a second
+     * controller given the same address listens beside the first and the
+     * kernel splits the requests between them.  SO_REUSEADDR only, as
+     * OVS's own listeners: a port in use is an error, TIME_WAIT is not. */
+    server_->set_socket_options([](socket_t sock) {
+        int yes = 1;
+        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     add_routes();
 }
 
