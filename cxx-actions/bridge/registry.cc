@@ -141,7 +141,7 @@ std::string Registry::canonicalize(std::string_view name,
         throw ArgError(std::string(name) + ": no such primitive");
     }
     try {
-        return p->format(*p->parse(args));
+        return p->format_config(*p->parse_config(args));
     } catch (const ArgError &e) {
         throw ArgError(p->name() + ": " + e.what());
     }
@@ -163,7 +163,7 @@ std::shared_ptr<const ActionConfig> Registry::config(Primitive &p,
 
     std::shared_ptr<const ActionConfig> cfg;
     try {
-        cfg = p.parse(args);
+        cfg = p.parse_config(args);
     } catch (const ArgError &) {
         return nullptr;
     }
@@ -196,7 +196,7 @@ void Registry::execute(std::string_view bridge, std::string_view name,
     }
     Batch batch(pkts, n, emit, aux);
     try {
-        r.primitive->execute(*r.cfg, bridge, batch);
+        r.primitive->execute_config(*r.cfg, bridge, batch);
     } catch (const std::exception &) {
         c.errors++;
     }

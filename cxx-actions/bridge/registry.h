@@ -1,19 +1,25 @@
 // registry.h: what a C++ primitive is, and the registry OVS dispatches to.
 //
-// A primitive is one class derived from cxxa::Primitive, in its own folder,
-// added to the list in cxx-actions/primitives.cc.  It provides
-//   - parse():   argument text -> a config object, or ArgError naming what
-//                is wrong (ovs-ofctl add-flow shows the message);
-//   - format():  config -> canonical argument text (what dump-flows prints);
+// A primitive is one class derived from PrimitiveOf<Config>, in its own
+// folder, added to the list in cxx-actions/primitives.cc.  It provides
+//   - parse():   argument text -> its Config, or ArgError naming what is
+//                wrong (ovs-ofctl add-flow shows the message);
+//   - format():  Config -> canonical argument text (what dump-flows prints);
 //   - flags():   CXXA_F_RESHAPES if the packets it emits are of another
 //                kind, so OVS recirculates before the following actions;
 //   - execute(): the packet handler, run on a batch in the datapath;
 //   - commands(): its own ovs-appctl commands (optional).
 // Nothing in OVS changes when a primitive is added.
+//
+// The datapath contract of execute():
+//   - It runs concurrently in PMD, handler and main threads, for any
+//     bridge: state is per bridge (PerBridge, per_bridge.h) and guarded.
+//   - It never blocks (no sleeping, no waiting on other threads' work).
+//   - State changes only when packets execute; parse(), format() and
+//     flags() have no side effects (OVS translates flows many times).
 #ifndef CXXA_BRIDGE_REGISTRY_H
 #define CXXA_BRIDGE_REGISTRY_H
 
-#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -24,10 +30,12 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
 #include "cxx-actions.h"
+#include "per_bridge.h"
 
 namespace cxxa {
 
@@ -119,58 +127,8 @@ struct Command {
     std::function<std::string(const std::vector<std::string> &args)> run;
 };
 
-// State kept per bridge name, created on first use, never freed while the
-// process runs (bridges are configuration, so this is bounded by them).
-// Lookups take a shared lock; creation takes the exclusive one.
-template <class T>
-class PerBridge {
-  public:
-    T &get(std::string_view bridge)
-    {
-        {
-            std::shared_lock<std::shared_mutex> lock(mu_);
-            auto it = map_.find(bridge);
-            if (it != map_.end()) {
-                return *it->second;
-            }
-        }
-        std::unique_lock<std::shared_mutex> lock(mu_);
-        auto &slot = map_[std::string(bridge)];
-        if (!slot) {
-            slot = std::make_unique<T>();
-        }
-        return *slot;
-    }
-
-    // Calls f(bridge, state) for every bridge, sorted by name.
-    template <class F>
-    void for_each(F f) const
-    {
-        std::shared_lock<std::shared_mutex> lock(mu_);
-        std::vector<const std::string *> names;
-        for (const auto &kv : map_) {
-            names.push_back(&kv.first);
-        }
-        std::sort(names.begin(), names.end(),
-                  [](auto *a, auto *b) { return *a < *b; });
-        for (auto *name : names) {
-            f(*name, *map_.find(*name)->second);
-        }
-    }
-
-  private:
-    struct Hash {
-        using is_transparent = void;
-        size_t operator()(std::string_view s) const
-        {
-            return std::hash<std::string_view>()(s);
-        }
-    };
-    mutable std::shared_mutex mu_;
-    std::unordered_map<std::string, std::unique_ptr<T>, Hash,
-                       std::equal_to<>> map_;
-};
-
+// The interface the registry calls, with configs of any primitive.  A
+// primitive derives from PrimitiveOf<Config> below, which implements it.
 class Primitive {
   public:
     explicit Primitive(std::string name) : name_(std::move(name)) {}
@@ -180,13 +138,14 @@ class Primitive {
 
     // One line for cxx-action/list: the argument grammar.
     virtual std::string synopsis() const = 0;
-    virtual std::unique_ptr<const ActionConfig>
-    parse(std::string_view args) const = 0;
-    virtual std::string format(const ActionConfig &) const = 0;
-    virtual unsigned int flags(const ActionConfig &) const { return 0; }
-    virtual void execute(const ActionConfig &, std::string_view bridge,
-                         Batch &batch) = 0;
     virtual std::vector<Command> commands() { return {}; }
+
+    virtual std::unique_ptr<const ActionConfig>
+    parse_config(std::string_view args) const = 0;
+    virtual std::string format_config(const ActionConfig &) const = 0;
+    virtual unsigned int config_flags(const ActionConfig &) const = 0;
+    virtual void execute_config(const ActionConfig &, std::string_view bridge,
+                                Batch &batch) = 0;
 
     Counters &counters(std::string_view bridge)
     {
@@ -197,6 +156,50 @@ class Primitive {
   private:
     std::string name_;
     PerBridge<Counters> counters_;
+};
+
+// The base of a primitive whose parsed arguments are a Config: format(),
+// flags() and execute() get the Config that its parse() made.
+template <class Config>
+class PrimitiveOf : public Primitive {
+    static_assert(std::is_base_of_v<ActionConfig, Config>,
+                  "a primitive's Config derives from ActionConfig");
+
+  public:
+    using Primitive::Primitive;
+
+    virtual std::unique_ptr<const Config>
+    parse(std::string_view args) const = 0;
+    virtual std::string format(const Config &) const = 0;
+    virtual unsigned int flags(const Config &) const { return 0; }
+    virtual void execute(const Config &, std::string_view bridge,
+                         Batch &batch) = 0;
+
+  private:
+    // The registry hands a primitive only configs that its own parse()
+    // made, so the downcast is safe.
+    static const Config &typed(const ActionConfig &c)
+    {
+        return static_cast<const Config &>(c);
+    }
+    std::unique_ptr<const ActionConfig>
+    parse_config(std::string_view args) const final
+    {
+        return parse(args);
+    }
+    std::string format_config(const ActionConfig &c) const final
+    {
+        return format(typed(c));
+    }
+    unsigned int config_flags(const ActionConfig &c) const final
+    {
+        return flags(typed(c));
+    }
+    void execute_config(const ActionConfig &c, std::string_view bridge,
+                        Batch &batch) final
+    {
+        execute(typed(c), bridge, batch);
+    }
 };
 
 class Registry {

@@ -4,26 +4,19 @@
 #include <sstream>
 
 #include "bridge/args.h"
+#include "bridge/bridge_command.h"
+#include "bridge/op_table.h"
 #include "paxos_wire.h"
 
 namespace cxxa::paxos {
 
 namespace {
 
-const char *role_name(Role r)
-{
-    switch (r) {
-    case Role::kOnClient:
-        return "onclient";
-    case Role::kOnAccept:
-        return "onaccept";
-    case Role::kOnLearn:
-        return "onlearn";
-    case Role::kForward:
-        return "forward";
-    }
-    return "?";
-}
+const OpTable<Role> kRoles({{Role::kOnClient, "onclient"},
+                            {Role::kOnAccept, "onaccept"},
+                            {Role::kOnLearn, "onlearn"},
+                            {Role::kForward, "forward"}},
+                           "role");
 
 // Decodes a Paxos frame of 'type' and 'group' whose payload is a whole
 // Ethernet frame; counts and returns nullopt otherwise.
@@ -66,23 +59,12 @@ std::string PaxosPrimitive::synopsis() const
            "round=1..4294967295)]";
 }
 
-std::unique_ptr<const ActionConfig>
+std::unique_ptr<const PaxosConfig>
 PaxosPrimitive::parse(std::string_view args) const
 {
     OpArgs a = parse_op_args(args);
     auto cfg = std::make_unique<PaxosConfig>();
-    if (a.op == "onclient") {
-        cfg->role = Role::kOnClient;
-    } else if (a.op == "onaccept") {
-        cfg->role = Role::kOnAccept;
-    } else if (a.op == "onlearn") {
-        cfg->role = Role::kOnLearn;
-    } else if (a.op == "forward") {
-        cfg->role = Role::kForward;
-    } else {
-        throw ArgError("unknown role '" + a.op +
-                       "' (expected onclient, onaccept, onlearn or forward)");
-    }
+    cfg->role = kRoles.parse(a.op);
     if (auto v = a.take("group")) {
         cfg->group = parse_uint("group", *v, 0, 65535);
     }
@@ -105,9 +87,8 @@ PaxosPrimitive::parse(std::string_view args) const
     return cfg;
 }
 
-std::string PaxosPrimitive::format(const ActionConfig &c) const
+std::string PaxosPrimitive::format(const PaxosConfig &cfg) const
 {
-    const auto &cfg = static_cast<const PaxosConfig &>(c);
     std::vector<std::pair<std::string, std::string>> kv;
     if (cfg.group != 0) {
         kv.emplace_back("group", std::to_string(cfg.group));
@@ -127,10 +108,10 @@ std::string PaxosPrimitive::format(const ActionConfig &c) const
     if (cfg.round != 1) {
         kv.emplace_back("round", std::to_string(cfg.round));
     }
-    return format_op_args(role_name(cfg.role), kv);
+    return format_op_args(kRoles.name(cfg.role), kv);
 }
 
-unsigned int PaxosPrimitive::flags(const ActionConfig &) const
+unsigned int PaxosPrimitive::flags(const PaxosConfig &) const
 {
     // Every role changes the kind of packet: client -> ACCEPT, ACCEPT ->
     // LEARN, LEARN -> released client frames.
@@ -253,10 +234,9 @@ void PaxosPrimitive::forward(const PaxosConfig &cfg, GroupState &g,
     }
 }
 
-void PaxosPrimitive::execute(const ActionConfig &c, std::string_view bridge,
+void PaxosPrimitive::execute(const PaxosConfig &cfg, std::string_view bridge,
                              Batch &batch)
 {
-    const auto &cfg = static_cast<const PaxosConfig &>(c);
     GroupState &g = bridges_.get(bridge).group(cfg.group);
     std::lock_guard<std::mutex> lock(g.mu);
 
@@ -276,13 +256,10 @@ void PaxosPrimitive::execute(const ActionConfig &c, std::string_view bridge,
     }
 }
 
-std::string PaxosPrimitive::show(const std::string &bridge_filter) const
+std::string PaxosPrimitive::show(const std::string &bridge, BridgeState &b)
 {
     std::ostringstream s;
-    bridges_.for_each([&](const std::string &bridge, BridgeState &b) {
-        if (!bridge_filter.empty() && bridge != bridge_filter) {
-            return;
-        }
+    {
         std::lock_guard<std::mutex> lock(b.mu);
         for (const auto &[id, gp] : b.groups) {
             GroupState &g = *gp;
@@ -327,16 +304,13 @@ std::string PaxosPrimitive::show(const std::string &bridge_filter) const
               << ", wrong type " << g.wrong_type << ", wrong group "
               << g.wrong_group << "\n";
         }
-    });
+    }
     return s.str();
 }
 
 std::vector<Command> PaxosPrimitive::commands()
 {
-    return {Command{"paxos/show", "[bridge]", 0, 1,
-                    [this](const std::vector<std::string> &args) {
-                        return show(args.empty() ? "" : args[0]);
-                    }}};
+    return {show_command<BridgeState>("paxos/show", bridges_, "Paxos", show)};
 }
 
 }  // namespace cxxa::paxos

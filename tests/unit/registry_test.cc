@@ -132,9 +132,9 @@ TEST(Registry, CommandsIncludeListAndPrimitiveCommands)
 namespace {
 
 // A primitive used only here, to test the Batch contract.
-class EchoTwice : public cxxa::Primitive {
+class EchoTwice : public cxxa::PrimitiveOf<cxxa::ActionConfig> {
   public:
-    EchoTwice() : Primitive("echo-twice") {}
+    EchoTwice() : PrimitiveOf("echo-twice") {}
     std::string synopsis() const override { return ""; }
     std::unique_ptr<const cxxa::ActionConfig>
     parse(std::string_view) const override
