@@ -15,6 +15,15 @@
 //   - It runs concurrently in PMD, handler and main threads, for any
 //     bridge: state is per bridge (PerBridge, per_bridge.h) and guarded.
 //   - It never blocks (no sleeping, no waiting on other threads' work).
+//   - It never emits (Batch::pass() or Batch::emit()) while holding a lock
+//     that the actions following it can reach.  Once 32 packets have come
+//     out, each further emit runs the rest of the actions on the full batch
+//     inline, in the same thread, recirculation included: those actions
+//     may run this primitive again, on the same bridge and state, and
+//     deadlock on its lock.  Decide under the lock, collect what leaves
+//     (Outbox), unlock, then emit.  (A datapath batch has at most 32
+//     packets: a handler that sends at most one packet per packet in never
+//     gets there; one that releases stored packets does.)
 //   - State changes only when packets execute; parse(), format() and
 //     flags() have no side effects (OVS translates flows many times).
 #ifndef CXXA_BRIDGE_REGISTRY_H
@@ -115,6 +124,52 @@ class Batch {
     uint64_t n_out_ = 0;
     uint64_t n_consumed_ = 0;
     uint64_t n_dropped_ = 0;
+};
+
+// What leaves a batch, recorded while a primitive holds its lock and sent
+// after it has released it (the datapath contract above):
+//
+//   Outbox out;
+//   {
+//       std::lock_guard<std::mutex> lock(state.mu);
+//       ... out.emit(i, frame); out.pass(j); batch.consume(i); ...
+//   }
+//   out.send(batch);
+//
+// Fates that emit nothing (consume, drop) go to the batch directly.
+class Outbox {
+  public:
+    void pass(size_t i) { items_.push_back(Item{i, {}, true}); }
+    void emit(size_t i, std::vector<uint8_t> frame)
+    {
+        items_.push_back(Item{i, std::move(frame), false});
+    }
+    void emit(size_t i, const uint8_t *data, size_t len)
+    {
+        emit(i, std::vector<uint8_t>(data, data + len));
+    }
+    bool empty() const { return items_.empty(); }
+
+    // Emits everything recorded, in order, and forgets it.
+    void send(Batch &batch)
+    {
+        for (Item &it : items_) {
+            if (it.pass) {
+                batch.pass(it.index);
+            } else {
+                batch.emit(it.index, it.frame);
+            }
+        }
+        items_.clear();
+    }
+
+  private:
+    struct Item {
+        size_t index;
+        std::vector<uint8_t> frame;
+        bool pass;
+    };
+    std::vector<Item> items_;
 };
 
 // An ovs-appctl command.  The handler returns the reply text or throws

@@ -119,7 +119,7 @@ unsigned int PaxosPrimitive::flags(const PaxosConfig &) const
 }
 
 void PaxosPrimitive::on_client(const PaxosConfig &cfg, GroupState &g,
-                               Batch &batch)
+                               Batch &batch, Outbox &out)
 {
     if (!g.leader) {
         g.leader.emplace(cfg.round, cfg.start);
@@ -154,14 +154,14 @@ void PaxosPrimitive::on_client(const PaxosConfig &cfg, GroupState &g,
         }
         Header h{MsgType::kAccept, g.leader->round(), *seq, cfg.group,
                  cfg.node};
-        batch.emit(i, encode(h, value, value_len));
+        out.emit(i, encode(h, value, value_len));
         batch.consume(i);
         g.accepts_sent++;
     }
 }
 
 void PaxosPrimitive::on_accept(const PaxosConfig &cfg, GroupState &g,
-                               Batch &batch)
+                               Batch &batch, Outbox &out)
 {
     if (!g.acceptor) {
         g.acceptor.emplace(cfg.window);
@@ -177,14 +177,14 @@ void PaxosPrimitive::on_accept(const PaxosConfig &cfg, GroupState &g,
             continue;
         }
         Header learn{MsgType::kLearn, h->round, h->seq, cfg.group, cfg.node};
-        batch.emit(i, encode(learn, value, value_len));
+        out.emit(i, encode(learn, value, value_len));
         batch.consume(i);
         g.learns_sent++;
     }
 }
 
 void PaxosPrimitive::on_learn(const PaxosConfig &cfg, GroupState &g,
-                              Batch &batch)
+                              Batch &batch, Outbox &out)
 {
     if (!g.learner) {
         g.learner.emplace(cfg.members, cfg.window, cfg.start);
@@ -210,15 +210,15 @@ void PaxosPrimitive::on_learn(const PaxosConfig &cfg, GroupState &g,
         default:
             break;
         }
-        for (const Value &v : deliver) {
-            batch.emit(i, v);
+        for (Value &v : deliver) {
+            out.emit(i, std::move(v));
         }
         batch.consume(i);
     }
 }
 
 void PaxosPrimitive::forward(const PaxosConfig &cfg, GroupState &g,
-                             Batch &batch)
+                             Batch &batch, Outbox &out)
 {
     for (size_t i = 0; i < batch.size(); i++) {
         Packet p = batch.packet(i);
@@ -228,7 +228,7 @@ void PaxosPrimitive::forward(const PaxosConfig &cfg, GroupState &g,
             continue;
         }
         Header h{MsgType::kClient, 0, 0, cfg.group, cfg.node};
-        batch.emit(i, encode(h, p.data, p.size));
+        out.emit(i, encode(h, p.data, p.size));
         batch.consume(i);
         g.forwarded++;
     }
@@ -238,22 +238,27 @@ void PaxosPrimitive::execute(const PaxosConfig &cfg, std::string_view bridge,
                              Batch &batch)
 {
     GroupState &g = bridges_.get(bridge).group(cfg.group);
-    std::lock_guard<std::mutex> lock(g.mu);
-
-    switch (cfg.role) {
-    case Role::kOnClient:
-        on_client(cfg, g, batch);
-        break;
-    case Role::kOnAccept:
-        on_accept(cfg, g, batch);
-        break;
-    case Role::kOnLearn:
-        on_learn(cfg, g, batch);
-        break;
-    case Role::kForward:
-        forward(cfg, g, batch);
-        break;
+    Outbox out;
+    {
+        std::lock_guard<std::mutex> lock(g.mu);
+        switch (cfg.role) {
+        case Role::kOnClient:
+            on_client(cfg, g, batch, out);
+            break;
+        case Role::kOnAccept:
+            on_accept(cfg, g, batch, out);
+            break;
+        case Role::kOnLearn:
+            on_learn(cfg, g, batch, out);
+            break;
+        case Role::kForward:
+            forward(cfg, g, batch, out);
+            break;
+        }
     }
+    // The actions after this one may run this group again, in this thread
+    // (registry.h): never emit while holding its lock.
+    out.send(batch);
 }
 
 std::string PaxosPrimitive::show(const std::string &bridge, BridgeState &b)

@@ -78,10 +78,12 @@ class PaxosPrimitive : public PrimitiveOf<PaxosConfig> {
     std::vector<Command> commands() override;
 
   private:
-    void on_client(const PaxosConfig &, GroupState &, Batch &);
-    void on_accept(const PaxosConfig &, GroupState &, Batch &);
-    void on_learn(const PaxosConfig &, GroupState &, Batch &);
-    void forward(const PaxosConfig &, GroupState &, Batch &);
+    // Each runs under the group's lock and records what leaves in 'out',
+    // which execute() sends once the lock is released.
+    void on_client(const PaxosConfig &, GroupState &, Batch &, Outbox &out);
+    void on_accept(const PaxosConfig &, GroupState &, Batch &, Outbox &out);
+    void on_learn(const PaxosConfig &, GroupState &, Batch &, Outbox &out);
+    void forward(const PaxosConfig &, GroupState &, Batch &, Outbox &out);
     static std::string show(const std::string &bridge, BridgeState &);
 
     PerBridge<BridgeState> bridges_;

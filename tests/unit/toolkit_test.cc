@@ -1,5 +1,5 @@
 // Unit tests for the toolkit primitives share (cxx-actions/bridge/):
-// byte access, per-bridge state, operation names.
+// byte access, per-bridge state, operation names, the outbox.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -14,6 +14,15 @@
 namespace {
 
 enum class Op { kA, kB, kC };
+
+void record(void *aux, size_t index, const void *data, size_t size)
+{
+    auto *out = static_cast<std::vector<std::string> *>(aux);
+    out->push_back(std::to_string(index) +
+                   (data ? ":" + std::string(static_cast<const char *>(data),
+                                             size)
+                         : ":pass"));
+}
 
 }  // namespace
 
@@ -68,4 +77,22 @@ TEST(Toolkit, PerBridgeFindNeverCreates)
 
     cxxa::PerBridge<int> made([] { return std::make_unique<int>(42); });
     EXPECT_EQ(made.get("x"), 42);
+}
+
+TEST(Toolkit, OutboxSendsInOrderWhenAsked)
+{
+    uint8_t f[2][4] = {};
+    cxxa_packet pkts[2] = {{f[0], 4, 1}, {f[1], 4, 1}};
+    std::vector<std::string> out;
+    cxxa::Batch batch(pkts, 2, record, &out);
+    cxxa::Outbox box;
+    box.emit(1, reinterpret_cast<const uint8_t *>("xy"), 2);
+    box.pass(0);
+    batch.consume(1);
+    EXPECT_TRUE(out.empty());
+    box.send(batch);
+    EXPECT_TRUE(box.empty());
+    EXPECT_EQ(out, (std::vector<std::string>{"1:xy", "0:pass"}));
+    EXPECT_EQ(batch.n_out(), 2u);
+    EXPECT_EQ(batch.n_dropped(), 0u);
 }
