@@ -265,7 +265,17 @@ class Registry {
     // primitives.cc.
     static Registry &instance();
 
+    // Adds a primitive.  Throws std::logic_error if its name is taken, is
+    // not a word ([A-Za-z_][A-Za-z0-9_-]*), or is the keyword of an
+    // upstream OVS action or port ("output", "ct", "normal", ...): OVS
+    // would parse "NAME(...)" or "NAME" as the primitive then, changing
+    // the meaning of existing flows.  The exception is nat: top-level
+    // "nat:ARGS" (with the colon) is the nat primitive, while "nat(...)"
+    // and ct(nat(...)) keep upstream's meaning (patch 0003).
     void add(std::unique_ptr<Primitive> p);
+
+    // Why 'name' may not name a primitive, or "" if it may.
+    static std::string check_name(std::string_view name);
     Primitive *find(std::string_view name) const;
     const std::vector<std::unique_ptr<Primitive>> &primitives() const
     {

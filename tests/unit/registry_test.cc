@@ -134,7 +134,10 @@ namespace {
 // A primitive used only here, to test the Batch contract.
 class EchoTwice : public cxxa::PrimitiveOf<cxxa::ActionConfig> {
   public:
-    EchoTwice() : PrimitiveOf("echo-twice") {}
+    explicit EchoTwice(std::string name = "echo-twice")
+        : PrimitiveOf(std::move(name))
+    {
+    }
     std::string synopsis() const override { return ""; }
     std::unique_ptr<const cxxa::ActionConfig>
     parse(std::string_view) const override
@@ -183,4 +186,29 @@ TEST(Batch, FatesAreCountedAndNothingDisappearsUncounted)
     EXPECT_EQ(c.out.load(), 2u);
     EXPECT_EQ(c.consumed.load(), 1u);
     EXPECT_EQ(c.dropped.load(), 2u);  // The dropped one and the forgotten one.
+}
+
+TEST(Registry, RejectsNamesThatShadowUpstreamActionsOrAreNotWords)
+{
+    cxxa::Registry r;
+    for (const char *name : {"output", "ct", "resubmit", "drop", "normal",
+                             "NORMAL", "Output", "in_port", "load", "cxx",
+                             "learn", "goto_table", "mod_vlan_vid"}) {
+        EXPECT_THROW(r.add(std::make_unique<EchoTwice>(name)),
+                     std::logic_error)
+            << name;
+    }
+    for (const char *name : {"", "1abc", "-x", "a b", "a:b", "a(b)"}) {
+        EXPECT_THROW(r.add(std::make_unique<EchoTwice>(name)),
+                     std::logic_error)
+            << name;
+    }
+    EXPECT_EQ(cxxa::Registry::check_name("ct"),
+              "primitive name 'ct' would shadow the OVS action or port "
+              "keyword of that name");
+    // nat is the documented exception: "nat:ARGS" is the primitive,
+    // "nat(...)" upstream's.
+    EXPECT_NO_THROW(r.add(std::make_unique<EchoTwice>("nat")));
+    EXPECT_NO_THROW(r.add(std::make_unique<EchoTwice>("my_prim-2")));
+    EXPECT_EQ(r.primitives().size(), 2u);
 }
