@@ -306,3 +306,5 @@ std::vector<Command> AmdPrimitive::commands()
 }
 
 }  // namespace cxxa::amd
+
+CXXA_REGISTER_PRIMITIVE(amd, cxxa::amd::AmdPrimitive)

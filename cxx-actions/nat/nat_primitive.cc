@@ -237,3 +237,5 @@ std::vector<Command> NatPrimitive::commands()
 }
 
 }  // namespace cxxa::nat
+
+CXXA_REGISTER_PRIMITIVE(nat, cxxa::nat::NatPrimitive)

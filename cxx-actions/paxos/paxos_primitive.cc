@@ -319,3 +319,5 @@ std::vector<Command> PaxosPrimitive::commands()
 }
 
 }  // namespace cxxa::paxos
+
+CXXA_REGISTER_PRIMITIVE(paxos, cxxa::paxos::PaxosPrimitive)

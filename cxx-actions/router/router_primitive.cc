@@ -170,3 +170,5 @@ void RouterPrimitive::execute(const RouterConfig &cfg,
 }
 
 }  // namespace cxxa::router
+
+CXXA_REGISTER_PRIMITIVE(router, cxxa::router::RouterPrimitive)

@@ -1,13 +1,13 @@
 // Unit tests of cxx-actions/nat: mapping, port assignment, filtering,
 // timers, TCP state, ICMP query ids, ICMP error rewriting, hairpinning,
 // forwarding and bad input.  Every rewritten frame's checksums are checked
-// by tests/unit/frames.h's own computation, not by the code under test.
+// by net/test-frames.h's own computation, not by the code under test.
 #include <gtest/gtest.h>
 
 #include <map>
 #include <set>
 
-#include "frames.h"
+#include "net/test-frames.h"
 #include "nat/nat_primitive.h"
 #include "nat/nat_translate.h"
 
@@ -21,7 +21,7 @@ const uint32_t kH1 = ip(10, 0, 1, 11), kH2 = ip(10, 0, 1, 12),
                kH3 = ip(10, 0, 2, 13);
 const uint32_t kRemote = ip(198, 51, 100, 2), kOther = ip(192, 0, 2, 9);
 
-// Offsets of the transport ports and ICMP id in frames from frames.h.
+// Offsets of the transport ports and ICMP id in frames from test-frames.h.
 constexpr size_t kSport = kL4, kDport = kL4 + 2, kIcmpId = kL4 + 4;
 
 void expect_checksums_ok(const Bytes &f)

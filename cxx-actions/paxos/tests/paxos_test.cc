@@ -1,5 +1,5 @@
-// Unit tests for the Paxos wire format, paxos:onclient and a learner whose
-// released frames run the same group again.
+// Unit tests for the Paxos wire format, the paxos: grammar, paxos:onclient
+// and a learner whose released frames run the same group again.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -177,6 +177,48 @@ TEST(PaxosOnClient, BatchesLargerThanADatapathBatchKeepOrder)
         EXPECT_EQ(header_of(o.frames[i]).seq, i + 1);
         EXPECT_EQ(o.frames[i][kPayloadOffset], uint8_t(i));
     }
+}
+
+namespace {
+
+std::string parse(const char *args, bool *ok)
+{
+    char *canonical = nullptr;
+    char *error = cxxa_parse("paxos", args, &canonical);
+    *ok = error == nullptr;
+    std::string s = error ? error : canonical;
+    std::free(error);
+    std::free(canonical);
+    return s;
+}
+
+}  // namespace
+
+TEST(PaxosArgs, CanonicalFormAndErrorsNameThePrimitive)
+{
+    bool ok;
+    EXPECT_EQ(parse("onclient(group=0,node=1)", &ok), "onclient");
+    EXPECT_TRUE(ok);
+    EXPECT_EQ(parse(" onaccept( node=2 , group=5 ) ", &ok),
+              "onaccept(group=5,node=2)");
+    EXPECT_TRUE(ok);
+    EXPECT_EQ(parse("onlearn(group=9,node=3)", &ok),
+              "onlearn(group=9,node=3)");
+    EXPECT_TRUE(ok);
+    EXPECT_EQ(parse("", &ok), "paxos: missing operation");
+    EXPECT_FALSE(ok);
+    EXPECT_EQ(parse("bogus", &ok),
+              "paxos: unknown role 'bogus' (expected onclient, onaccept, "
+              "onlearn or forward)");
+    EXPECT_FALSE(ok);
+}
+
+TEST(PaxosArgs, EveryRoleReshapes)
+{
+    for (const char *role : {"onclient", "onaccept", "onlearn", "forward"}) {
+        EXPECT_EQ(cxxa_flags("paxos", role), unsigned(CXXA_F_RESHAPES));
+    }
+    EXPECT_EQ(cxxa_flags("paxos", "garbage"), 0u);
 }
 
 namespace {
