@@ -330,9 +330,10 @@ void register_all_primitives(Registry &registry);
 
 }  // namespace cxxa
 
-// Registers primitive class CLASS (default-constructible) under ID, the
-// identifier its folder's CMakeLists.txt gives cxxa_primitive().  Write it
-// once, at file scope, in one source of the primitive.  The generated
+// CXXA_REGISTER_PRIMITIVE(ID, CLASS) registers the primitive class CLASS
+// (default-constructible) under ID, the identifier its folder's
+// CMakeLists.txt gives cxxa_primitive().  Write it once, at file scope, in
+// one source of the primitive.  The generated
 // registration list calls the function this defines, which is what keeps
 // the primitive's objects in the link from libcxx-actions.a.
 #define CXXA_REGISTER_PRIMITIVE(ID, ...)                                  \

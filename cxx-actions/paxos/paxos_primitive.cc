@@ -264,51 +264,49 @@ void PaxosPrimitive::execute(const PaxosConfig &cfg, std::string_view bridge,
 std::string PaxosPrimitive::show(const std::string &bridge, BridgeState &b)
 {
     std::ostringstream s;
-    {
-        std::lock_guard<std::mutex> lock(b.mu);
-        for (const auto &[id, gp] : b.groups) {
-            GroupState &g = *gp;
-            std::lock_guard<std::mutex> glock(g.mu);
-            s << "bridge " << bridge << " group " << id << ":\n";
-            if (g.leader) {
-                s << "  leader: round " << g.leader->round()
-                  << ", next sequence " << g.leader->next()
-                  << ", accepts sent " << g.accepts_sent
-                  << ", window-full drops " << g.leader->window_full()
-                  << (g.learner ? "" : " (no learner on this bridge: "
-                                       "window not enforced)")
-                  << "\n";
-            }
-            if (g.acceptor) {
-                s << "  acceptor: round " << g.acceptor->round()
-                  << ", accepted " << g.acceptor->accepted()
-                  << ", stale-round drops " << g.acceptor->stale()
-                  << ", learns sent " << g.learns_sent << "\n";
-            }
-            if (g.learner) {
-                using V = Learner::Verdict;
-                const Learner &l = *g.learner;
-                s << "  learner: members " << l.members()
-                  << ", majority " << l.majority()
-                  << ", delivered up to " << uint32_t(l.next() - 1)
-                  << ", undelivered slots " << l.undelivered()
-                  << ", delivered " << l.delivered() << "\n"
-                  << "    votes: counted " << l.count(V::kCounted)
-                  << ", chosen " << l.count(V::kChosen)
-                  << ", repeat " << l.count(V::kRepeatVote)
-                  << ", late " << l.count(V::kLateVote)
-                  << ", already delivered " << l.count(V::kDelivered)
-                  << "; drops: beyond window " << l.count(V::kBeyondWindow)
-                  << ", stale round " << l.count(V::kStaleRound)
-                  << ", conflict " << l.count(V::kConflict) << "\n";
-            }
-            if (g.forwarded) {
-                s << "  forwarded to leader: " << g.forwarded << "\n";
-            }
-            s << "  frames dropped: malformed " << g.malformed
-              << ", wrong type " << g.wrong_type << ", wrong group "
-              << g.wrong_group << "\n";
+    std::lock_guard<std::mutex> lock(b.mu);
+    for (const auto &[id, gp] : b.groups) {
+        GroupState &g = *gp;
+        std::lock_guard<std::mutex> glock(g.mu);
+        s << "bridge " << bridge << " group " << id << ":\n";
+        if (g.leader) {
+            s << "  leader: round " << g.leader->round()
+              << ", next sequence " << g.leader->next()
+              << ", accepts sent " << g.accepts_sent
+              << ", window-full drops " << g.leader->window_full()
+              << (g.learner ? "" : " (no learner on this bridge: "
+                                   "window not enforced)")
+              << "\n";
         }
+        if (g.acceptor) {
+            s << "  acceptor: round " << g.acceptor->round()
+              << ", accepted " << g.acceptor->accepted()
+              << ", stale-round drops " << g.acceptor->stale()
+              << ", learns sent " << g.learns_sent << "\n";
+        }
+        if (g.learner) {
+            using V = Learner::Verdict;
+            const Learner &l = *g.learner;
+            s << "  learner: members " << l.members()
+              << ", majority " << l.majority()
+              << ", delivered up to " << uint32_t(l.next() - 1)
+              << ", undelivered slots " << l.undelivered()
+              << ", delivered " << l.delivered() << "\n"
+              << "    votes: counted " << l.count(V::kCounted)
+              << ", chosen " << l.count(V::kChosen)
+              << ", repeat " << l.count(V::kRepeatVote)
+              << ", late " << l.count(V::kLateVote)
+              << ", already delivered " << l.count(V::kDelivered)
+              << "; drops: beyond window " << l.count(V::kBeyondWindow)
+              << ", stale round " << l.count(V::kStaleRound)
+              << ", conflict " << l.count(V::kConflict) << "\n";
+        }
+        if (g.forwarded) {
+            s << "  forwarded to leader: " << g.forwarded << "\n";
+        }
+        s << "  frames dropped: malformed " << g.malformed
+          << ", wrong type " << g.wrong_type << ", wrong group "
+          << g.wrong_group << "\n";
     }
     return s.str();
 }
