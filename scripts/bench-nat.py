@@ -5,7 +5,7 @@ userspace-datapath code with the same packets, side by side.
 
     scripts/bench-nat.py [--packets N] [--flows F] [--rounds R] [--out DIR]
 
-build/nat-datapath-bench (cxx-actions/nat/bench/nat-datapath-bench.c) runs
+build/nat-datapath-bench (bench/nat-datapath-bench.c) runs
 batches of 32 packets through lib/cxx-action.c (nat:out) or through
 lib/conntrack.c's conntrack_execute() with the NAT dpif-netdev passes for
 that ct action, in one process, timing N packets; "baseline" only restores

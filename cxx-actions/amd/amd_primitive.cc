@@ -1,44 +1,26 @@
 // amd_primitive.cc: see amd_primitive.h.
 #include "amd_primitive.h"
 
-#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <sstream>
 
 #include "amd_report.h"
 #include "bridge/args.h"
+#include "bridge/bridge_command.h"
+#include "bridge/clock.h"
+#include "bridge/op_table.h"
 
 namespace cxxa::amd {
 
 namespace {
 
-int64_t now_ms()
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-
-struct OpName {
-    Op op;
-    const char *name;
-};
-constexpr OpName kOps[] = {
-    {Op::kDeliver, "deliver"}, {Op::kStore, "store"},
-    {Op::kHold, "hold"},       {Op::kRelease, "release"},
-    {Op::kReport, "report"},   {Op::kDiscard, "discard"},
-};
-
-const char *op_name(Op op)
-{
-    for (const auto &o : kOps) {
-        if (o.op == op) {
-            return o.name;
-        }
-    }
-    return "?";
-}
+const OpTable<Op> kOps({{Op::kDeliver, "deliver"},
+                        {Op::kStore, "store"},
+                        {Op::kHold, "hold"},
+                        {Op::kRelease, "release"},
+                        {Op::kReport, "report"},
+                        {Op::kDiscard, "discard"}});
 
 bool stores(Op op) { return op == Op::kDeliver || op == Op::kStore; }
 
@@ -62,7 +44,22 @@ std::string json_string(std::string_view s)
 
 }  // namespace
 
-BridgeStore::BridgeStore() : store(AmdPrimitive::memory()) {}
+namespace {
+
+std::string memory_line()
+{
+    MemoryCap &m = AmdPrimitive::memory();
+    return "memory: " + std::to_string(m.used()) + " of " +
+           std::to_string(m.cap()) + " bytes stored (all bridges)\n";
+}
+
+}  // namespace
+
+AmdPrimitive::AmdPrimitive()
+    : PrimitiveOf("amd"),
+      stores_([] { return std::make_unique<Store>(memory()); })
+{
+}
 
 MemoryCap &AmdPrimitive::memory()
 {
@@ -76,23 +73,12 @@ std::string AmdPrimitive::synopsis() const
            "max_age_ms=N])|hold|release|report|discard(server=VIP)";
 }
 
-std::unique_ptr<const ActionConfig>
+std::unique_ptr<const AmdConfig>
 AmdPrimitive::parse(std::string_view args) const
 {
     OpArgs a = parse_op_args(args);
     auto cfg = std::make_unique<AmdConfig>();
-    bool known = false;
-    for (const auto &o : kOps) {
-        if (a.op == o.name) {
-            cfg->op = o.op;
-            known = true;
-        }
-    }
-    if (!known) {
-        throw ArgError("unknown operation '" + a.op +
-                       "' (expected deliver, store, hold, release, report "
-                       "or discard)");
-    }
+    cfg->op = kOps.parse(a.op);
     auto server = a.take("server");
     if (!server) {
         throw ArgError(a.op + " needs server=VIRTUAL_IP");
@@ -116,9 +102,8 @@ AmdPrimitive::parse(std::string_view args) const
     return cfg;
 }
 
-std::string AmdPrimitive::format(const ActionConfig &c) const
+std::string AmdPrimitive::format(const AmdConfig &cfg) const
 {
-    const auto &cfg = static_cast<const AmdConfig &>(c);
     std::vector<std::pair<std::string, std::string>> kv{
         {"server", format_ipv4(cfg.server)}};
     const Limits d;
@@ -132,14 +117,14 @@ std::string AmdPrimitive::format(const ActionConfig &c) const
     if (cfg.limits.max_age_ms != d.max_age_ms) {
         kv.emplace_back("max_age_ms", std::to_string(cfg.limits.max_age_ms));
     }
-    return format_op_args(op_name(cfg.op), kv);
+    return format_op_args(kOps.name(cfg.op), kv);
 }
 
-unsigned int AmdPrimitive::flags(const ActionConfig &c) const
+unsigned int AmdPrimitive::flags(const AmdConfig &cfg) const
 {
     // Packets that come out of these are not the packet that went in: the
     // stored ones (any kind), or a report frame.
-    switch (static_cast<const AmdConfig &>(c).op) {
+    switch (cfg.op) {
     case Op::kDeliver:
     case Op::kRelease:
     case Op::kReport:
@@ -179,11 +164,10 @@ std::string AmdPrimitive::report_json(std::string_view bridge, Store &store,
     return o.str();
 }
 
-void AmdPrimitive::execute(const ActionConfig &c, std::string_view bridge,
+void AmdPrimitive::execute(const AmdConfig &cfg, std::string_view bridge,
                            Batch &batch)
 {
-    const auto &cfg = static_cast<const AmdConfig &>(c);
-    Store &store = stores_.get(bridge).store;
+    Store &store = stores_.get(bridge);
 
     if (cfg.op == Op::kReport) {
         for (size_t i = 0; i < batch.size(); i++) {
@@ -276,44 +260,28 @@ void AmdPrimitive::execute(const ActionConfig &c, std::string_view bridge,
     }
 }
 
-std::string AmdPrimitive::show(const std::string &only)
+std::string AmdPrimitive::show(const std::string &bridge, Store &store)
 {
     std::ostringstream o;
-    o << "memory: " << memory().used() << " of " << memory().cap()
-      << " bytes stored (all bridges)\n";
-    bool any = false;
-    int64_t now = now_ms();
-    stores_.for_each([&](const std::string &bridge, BridgeStore &bs) {
-        if (!only.empty() && bridge != only) {
-            return;
+    auto servers = store.snapshot(now_ms());
+    o << "bridge " << bridge << ": " << servers.size() << " servers, "
+      << store.n_table_full.load() << " drops (server table full)\n";
+    for (const ServerSnapshot &s : servers) {
+        const ServerCounters &c = s.counters;
+        o << "  server " << format_ipv4(s.vip) << ": " << mode_name(s.mode)
+          << (s.draining ? " (sending)" : "") << ", stored now " << s.packets
+          << " packets " << s.bytes << " bytes";
+        if (s.oldest_age_ms >= 0) {
+            char age[32];
+            std::snprintf(age, sizeof age, "%.3f", s.oldest_age_ms / 1000.0);
+            o << ", oldest " << age << " s";
         }
-        any = true;
-        auto servers = bs.store.snapshot(now);
-        o << "bridge " << bridge << ": " << servers.size() << " servers, "
-          << bs.store.n_table_full.load() << " drops (server table full)\n";
-        for (const ServerSnapshot &s : servers) {
-            const ServerCounters &c = s.counters;
-            o << "  server " << format_ipv4(s.vip) << ": "
-              << mode_name(s.mode) << (s.draining ? " (sending)" : "")
-              << ", stored now " << s.packets << " packets " << s.bytes
-              << " bytes";
-            if (s.oldest_age_ms >= 0) {
-                char age[32];
-                std::snprintf(age, sizeof age, "%.3f",
-                              s.oldest_age_ms / 1000.0);
-                o << ", oldest " << age << " s";
-            }
-            o << "\n    stored " << c.stored << ", released " << c.released
-              << ", passed " << c.passed << ", holds " << c.holds
-              << ", releases " << c.releases << "\n    dropped: "
-              << c.drop_packets << " over max_packets, " << c.drop_bytes
-              << " over max_bytes, " << c.drop_memory
-              << " over memory cap, " << c.expired << " expired, "
-              << c.discarded << " discarded\n";
-        }
-    });
-    if (!only.empty() && !any) {
-        throw std::runtime_error("no AMD state for bridge " + only);
+        o << "\n    stored " << c.stored << ", released " << c.released
+          << ", passed " << c.passed << ", holds " << c.holds
+          << ", releases " << c.releases << "\n    dropped: "
+          << c.drop_packets << " over max_packets, " << c.drop_bytes
+          << " over max_bytes, " << c.drop_memory << " over memory cap, "
+          << c.expired << " expired, " << c.discarded << " discarded\n";
     }
     return o.str();
 }
@@ -321,10 +289,8 @@ std::string AmdPrimitive::show(const std::string &only)
 std::vector<Command> AmdPrimitive::commands()
 {
     return {
-        Command{"amd/show", "[bridge]", 0, 1,
-                [this](const std::vector<std::string> &args) {
-                    return show(args.empty() ? "" : args[0]);
-                }},
+        show_command<Store>("amd/show", stores_, "AMD", show,
+                            ShowText{memory_line, ""}),
         Command{"amd/set-memory-cap", "bytes", 1, 1,
                 [](const std::vector<std::string> &args) {
                     uint64_t cap;
@@ -340,3 +306,5 @@ std::vector<Command> AmdPrimitive::commands()
 }
 
 }  // namespace cxxa::amd
+
+CXXA_REGISTER_PRIMITIVE(amd, cxxa::amd::AmdPrimitive)

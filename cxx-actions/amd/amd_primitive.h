@@ -24,6 +24,7 @@
 #define CXXA_AMD_PRIMITIVE_H
 
 #include "amd_store.h"
+#include "bridge/per_bridge.h"
 #include "bridge/registry.h"
 
 namespace cxxa::amd {
@@ -36,21 +37,16 @@ struct AmdConfig : ActionConfig {
     Limits limits;
 };
 
-struct BridgeStore {
-    BridgeStore();
-    Store store;
-};
-
-class AmdPrimitive : public Primitive {
+class AmdPrimitive : public PrimitiveOf<AmdConfig> {
   public:
-    AmdPrimitive() : Primitive("amd") {}
+    AmdPrimitive();
 
     std::string synopsis() const override;
-    std::unique_ptr<const ActionConfig>
+    std::unique_ptr<const AmdConfig>
     parse(std::string_view args) const override;
-    std::string format(const ActionConfig &) const override;
-    unsigned int flags(const ActionConfig &) const override;
-    void execute(const ActionConfig &, std::string_view bridge,
+    std::string format(const AmdConfig &) const override;
+    unsigned int flags(const AmdConfig &) const override;
+    void execute(const AmdConfig &, std::string_view bridge,
                  Batch &batch) override;
     std::vector<Command> commands() override;
 
@@ -58,10 +54,10 @@ class AmdPrimitive : public Primitive {
     static MemoryCap &memory();
 
   private:
-    std::string show(const std::string &bridge);
+    static std::string show(const std::string &bridge, Store &);
     std::string report_json(std::string_view bridge, Store &, uint32_t vip);
 
-    PerBridge<BridgeStore> stores_;
+    PerBridge<Store> stores_;
 };
 
 }  // namespace cxxa::amd

@@ -3,6 +3,8 @@
 
 #include <cstring>
 
+#include "bridge/bytes.h"
+
 namespace cxxa::amd {
 
 std::vector<uint8_t> build_report(const uint8_t *trigger, size_t size,
@@ -10,8 +12,7 @@ std::vector<uint8_t> build_report(const uint8_t *trigger, size_t size,
 {
     std::vector<uint8_t> f(18 + json.size(), 0);
     std::memcpy(f.data(), trigger, size < 12 ? size : 12);
-    f[12] = kReportEthertype >> 8;
-    f[13] = kReportEthertype & 0xff;
+    put16(&f[12], kReportEthertype);
     std::memcpy(&f[14], kReportMagic, 4);
     std::memcpy(&f[18], json.data(), json.size());
     return f;
@@ -19,8 +20,7 @@ std::vector<uint8_t> build_report(const uint8_t *trigger, size_t size,
 
 std::optional<std::string> parse_report(const uint8_t *frame, size_t size)
 {
-    if (size < 18 || frame[12] != (kReportEthertype >> 8)
-        || frame[13] != (kReportEthertype & 0xff)
+    if (size < 18 || get16(frame + 12) != kReportEthertype
         || std::memcmp(frame + 14, kReportMagic, 4)) {
         return std::nullopt;
     }

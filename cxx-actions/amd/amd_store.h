@@ -2,7 +2,7 @@
 //
 // One ServerQueue per (bridge, virtual IP): a FIFO of whole frames, the
 // server's mode (held = offline, or online) and its counters.  The rules,
-// each unit-tested in tests/unit/amd_store_test.cc:
+// each unit-tested in tests/amd_store_test.cc:
 //
 //   - While a server is held, every packet for it is appended to its queue
 //     (if the limits allow) and nothing is sent.

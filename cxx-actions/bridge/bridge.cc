@@ -46,7 +46,7 @@ unsigned int cxxa_flags(const char *name, const char *args)
         return 0;
     }
     auto cfg = registry.config(*p, args);
-    return cfg ? p->flags(*cfg) : 0;
+    return cfg ? p->config_flags(*cfg) : 0;
 }
 
 void cxxa_execute(const char *bridge, const char *name, const char *args,

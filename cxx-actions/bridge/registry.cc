@@ -1,8 +1,12 @@
 // registry.cc: the primitive registry and the batch a handler works on.
 #include "registry.h"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
+#include <cstring>
 #include <sstream>
+#include <strings.h>
 
 namespace cxxa {
 
@@ -117,8 +121,79 @@ Registry &Registry::instance()
     return *registry;
 }
 
+namespace {
+
+// The keywords of OVS 3.1's action parser (ofpacts_parse__() in
+// lib/ofp-actions.c), compared case-insensitively as it does: every
+// OFPACT name, its other action and instruction words, and the reserved
+// port names (ofputil_port_from_string()).
+constexpr const char *kUpstreamKeywords[] = {
+    // OFPACT names (include/openvswitch/ofp-actions.h).
+    "output", "group", "controller", "enqueue", "output_reg", "bundle",
+    "set_field", "set_vlan_vid", "set_vlan_pcp", "strip_vlan", "push_vlan",
+    "mod_dl_src", "mod_dl_dst", "mod_nw_src", "mod_nw_dst", "mod_nw_tos",
+    "mod_nw_ecn", "mod_nw_ttl", "mod_tp_src", "mod_tp_dst", "move", "push",
+    "pop", "dec_ttl", "set_mpls_label", "set_mpls_tc", "set_mpls_ttl",
+    "dec_mpls_ttl", "push_mpls", "pop_mpls", "dec_nsh_ttl", "delete_field",
+    "encap", "decap", "set_tunnel", "set_queue", "pop_queue", "fin_timeout",
+    "resubmit", "learn", "conjunction", "multipath", "note", "exit",
+    "sample", "unroll_xlate", "ct", "ct_clear", "nat", "output_trunc",
+    "clone", "check_pkt_larger", "cxx", "debug_recirc", "debug_slow",
+    "meter", "clear_actions", "write_actions", "write_metadata",
+    "goto_table",
+    // Other words of the parser.
+    "mod_vlan_vid", "mod_vlan_pcp", "set_nw_ttl", "pop_vlan",
+    "set_tunnel64", "load", "bundle_load", "drop", "apply_actions",
+    // Reserved port names.
+    "in_port", "table", "normal", "flood", "all", "local", "any", "unset",
+    "none",
+};
+
+// Upstream keywords a primitive may take, because OVS tells the two apart
+// by the colon: "nat:ARGS" is the primitive, "nat(...)" upstream's.
+constexpr const char *kSplitKeywords[] = {"nat"};
+
+bool is_one_of(std::string_view name, const auto &words)
+{
+    for (const char *w : words) {
+        if (name.size() == std::strlen(w) &&
+            !strncasecmp(name.data(), w, name.size())) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+std::string Registry::check_name(std::string_view name)
+{
+    if (name.empty()) {
+        return "a primitive needs a name";
+    }
+    auto word = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+               c == '-';
+    };
+    if (std::isdigit(static_cast<unsigned char>(name[0])) || name[0] == '-' ||
+        !std::all_of(name.begin(), name.end(), word)) {
+        return "primitive name '" + std::string(name) +
+               "' is not a word ([A-Za-z_][A-Za-z0-9_-]*)";
+    }
+    if (is_one_of(name, kUpstreamKeywords) &&
+        !is_one_of(name, kSplitKeywords)) {
+        return "primitive name '" + std::string(name) +
+               "' would shadow the OVS action or port keyword of that name";
+    }
+    return "";
+}
+
 void Registry::add(std::unique_ptr<Primitive> p)
 {
+    std::string why = check_name(p->name());
+    if (!why.empty()) {
+        throw std::logic_error(why);
+    }
     if (by_name_.count(p->name())) {
         throw std::logic_error("primitive " + p->name() +
                                " registered twice");
@@ -141,7 +216,7 @@ std::string Registry::canonicalize(std::string_view name,
         throw ArgError(std::string(name) + ": no such primitive");
     }
     try {
-        return p->format(*p->parse(args));
+        return p->format_config(*p->parse_config(args));
     } catch (const ArgError &e) {
         throw ArgError(p->name() + ": " + e.what());
     }
@@ -163,7 +238,7 @@ std::shared_ptr<const ActionConfig> Registry::config(Primitive &p,
 
     std::shared_ptr<const ActionConfig> cfg;
     try {
-        cfg = p.parse(args);
+        cfg = p.parse_config(args);
     } catch (const ArgError &) {
         return nullptr;
     }
@@ -196,7 +271,7 @@ void Registry::execute(std::string_view bridge, std::string_view name,
     }
     Batch batch(pkts, n, emit, aux);
     try {
-        r.primitive->execute(*r.cfg, bridge, batch);
+        r.primitive->execute_config(*r.cfg, bridge, batch);
     } catch (const std::exception &) {
         c.errors++;
     }

@@ -1,19 +1,35 @@
 // registry.h: what a C++ primitive is, and the registry OVS dispatches to.
 //
-// A primitive is one class derived from cxxa::Primitive, in its own folder,
-// added to the list in cxx-actions/primitives.cc.  It provides
-//   - parse():   argument text -> a config object, or ArgError naming what
-//                is wrong (ovs-ofctl add-flow shows the message);
-//   - format():  config -> canonical argument text (what dump-flows prints);
+// A primitive is one folder, cxx-actions/NAME/ (see cxx-actions/README.md,
+// "Adding a primitive"), with one class derived from PrimitiveOf<Config>,
+// registered by CXXA_REGISTER_PRIMITIVE in one of its sources.  It provides
+//   - parse():   argument text -> its Config, or ArgError naming what is
+//                wrong (ovs-ofctl add-flow shows the message);
+//   - format():  Config -> canonical argument text (what dump-flows prints);
 //   - flags():   CXXA_F_RESHAPES if the packets it emits are of another
 //                kind, so OVS recirculates before the following actions;
 //   - execute(): the packet handler, run on a batch in the datapath;
 //   - commands(): its own ovs-appctl commands (optional).
 // Nothing in OVS changes when a primitive is added.
+//
+// The datapath contract of execute():
+//   - It runs concurrently in PMD, handler and main threads, for any
+//     bridge: state is per bridge (PerBridge, per_bridge.h) and guarded.
+//   - It never blocks (no sleeping, no waiting on other threads' work).
+//   - It never emits (Batch::pass() or Batch::emit()) while holding a lock
+//     that the actions following it can reach.  Once 32 packets have come
+//     out, each further emit runs the rest of the actions on the full batch
+//     inline, in the same thread, recirculation included: those actions
+//     may run this primitive again, on the same bridge and state, and
+//     deadlock on its lock.  Decide under the lock, collect what leaves
+//     (Outbox), unlock, then emit.  (A datapath batch has at most 32
+//     packets: a handler that sends at most one packet per packet in never
+//     gets there; one that releases stored packets does.)
+//   - State changes only when packets execute; parse(), format() and
+//     flags() have no side effects (OVS translates flows many times).
 #ifndef CXXA_BRIDGE_REGISTRY_H
 #define CXXA_BRIDGE_REGISTRY_H
 
-#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -24,10 +40,12 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
 #include "cxx-actions.h"
+#include "per_bridge.h"
 
 namespace cxxa {
 
@@ -109,6 +127,52 @@ class Batch {
     uint64_t n_dropped_ = 0;
 };
 
+// What leaves a batch, recorded while a primitive holds its lock and sent
+// after it has released it (the datapath contract above):
+//
+//   Outbox out;
+//   {
+//       std::lock_guard<std::mutex> lock(state.mu);
+//       ... out.emit(i, frame); out.pass(j); batch.consume(i); ...
+//   }
+//   out.send(batch);
+//
+// Fates that emit nothing (consume, drop) go to the batch directly.
+class Outbox {
+  public:
+    void pass(size_t i) { items_.push_back(Item{i, {}, true}); }
+    void emit(size_t i, std::vector<uint8_t> frame)
+    {
+        items_.push_back(Item{i, std::move(frame), false});
+    }
+    void emit(size_t i, const uint8_t *data, size_t len)
+    {
+        emit(i, std::vector<uint8_t>(data, data + len));
+    }
+    bool empty() const { return items_.empty(); }
+
+    // Emits everything recorded, in order, and forgets it.
+    void send(Batch &batch)
+    {
+        for (Item &it : items_) {
+            if (it.pass) {
+                batch.pass(it.index);
+            } else {
+                batch.emit(it.index, it.frame);
+            }
+        }
+        items_.clear();
+    }
+
+  private:
+    struct Item {
+        size_t index;
+        std::vector<uint8_t> frame;
+        bool pass;
+    };
+    std::vector<Item> items_;
+};
+
 // An ovs-appctl command.  The handler returns the reply text or throws
 // std::runtime_error with an error reply.
 struct Command {
@@ -119,58 +183,8 @@ struct Command {
     std::function<std::string(const std::vector<std::string> &args)> run;
 };
 
-// State kept per bridge name, created on first use, never freed while the
-// process runs (bridges are configuration, so this is bounded by them).
-// Lookups take a shared lock; creation takes the exclusive one.
-template <class T>
-class PerBridge {
-  public:
-    T &get(std::string_view bridge)
-    {
-        {
-            std::shared_lock<std::shared_mutex> lock(mu_);
-            auto it = map_.find(bridge);
-            if (it != map_.end()) {
-                return *it->second;
-            }
-        }
-        std::unique_lock<std::shared_mutex> lock(mu_);
-        auto &slot = map_[std::string(bridge)];
-        if (!slot) {
-            slot = std::make_unique<T>();
-        }
-        return *slot;
-    }
-
-    // Calls f(bridge, state) for every bridge, sorted by name.
-    template <class F>
-    void for_each(F f) const
-    {
-        std::shared_lock<std::shared_mutex> lock(mu_);
-        std::vector<const std::string *> names;
-        for (const auto &kv : map_) {
-            names.push_back(&kv.first);
-        }
-        std::sort(names.begin(), names.end(),
-                  [](auto *a, auto *b) { return *a < *b; });
-        for (auto *name : names) {
-            f(*name, *map_.find(*name)->second);
-        }
-    }
-
-  private:
-    struct Hash {
-        using is_transparent = void;
-        size_t operator()(std::string_view s) const
-        {
-            return std::hash<std::string_view>()(s);
-        }
-    };
-    mutable std::shared_mutex mu_;
-    std::unordered_map<std::string, std::unique_ptr<T>, Hash,
-                       std::equal_to<>> map_;
-};
-
+// The interface the registry calls, with configs of any primitive.  A
+// primitive derives from PrimitiveOf<Config> below, which implements it.
 class Primitive {
   public:
     explicit Primitive(std::string name) : name_(std::move(name)) {}
@@ -180,13 +194,14 @@ class Primitive {
 
     // One line for cxx-action/list: the argument grammar.
     virtual std::string synopsis() const = 0;
-    virtual std::unique_ptr<const ActionConfig>
-    parse(std::string_view args) const = 0;
-    virtual std::string format(const ActionConfig &) const = 0;
-    virtual unsigned int flags(const ActionConfig &) const { return 0; }
-    virtual void execute(const ActionConfig &, std::string_view bridge,
-                         Batch &batch) = 0;
     virtual std::vector<Command> commands() { return {}; }
+
+    virtual std::unique_ptr<const ActionConfig>
+    parse_config(std::string_view args) const = 0;
+    virtual std::string format_config(const ActionConfig &) const = 0;
+    virtual unsigned int config_flags(const ActionConfig &) const = 0;
+    virtual void execute_config(const ActionConfig &, std::string_view bridge,
+                                Batch &batch) = 0;
 
     Counters &counters(std::string_view bridge)
     {
@@ -199,15 +214,69 @@ class Primitive {
     PerBridge<Counters> counters_;
 };
 
+// The base of a primitive whose parsed arguments are a Config: format(),
+// flags() and execute() get the Config that its parse() made.
+template <class Config>
+class PrimitiveOf : public Primitive {
+    static_assert(std::is_base_of_v<ActionConfig, Config>,
+                  "a primitive's Config derives from ActionConfig");
+
+  public:
+    using Primitive::Primitive;
+
+    virtual std::unique_ptr<const Config>
+    parse(std::string_view args) const = 0;
+    virtual std::string format(const Config &) const = 0;
+    virtual unsigned int flags(const Config &) const { return 0; }
+    virtual void execute(const Config &, std::string_view bridge,
+                         Batch &batch) = 0;
+
+  private:
+    // The registry hands a primitive only configs that its own parse()
+    // made, so the downcast is safe.
+    static const Config &typed(const ActionConfig &c)
+    {
+        return static_cast<const Config &>(c);
+    }
+    std::unique_ptr<const ActionConfig>
+    parse_config(std::string_view args) const final
+    {
+        return parse(args);
+    }
+    std::string format_config(const ActionConfig &c) const final
+    {
+        return format(typed(c));
+    }
+    unsigned int config_flags(const ActionConfig &c) const final
+    {
+        return flags(typed(c));
+    }
+    void execute_config(const ActionConfig &c, std::string_view bridge,
+                        Batch &batch) final
+    {
+        execute(typed(c), bridge, batch);
+    }
+};
+
 class Registry {
   public:
     Registry();
 
-    // The registry of this process, holding every primitive listed in
-    // primitives.cc.
+    // The registry of this process, holding every primitive of the
+    // library (register_all_primitives()).
     static Registry &instance();
 
+    // Adds a primitive.  Throws std::logic_error if its name is taken, is
+    // not a word ([A-Za-z_][A-Za-z0-9_-]*), or is the keyword of an
+    // upstream OVS action or port ("output", "ct", "normal", ...): OVS
+    // would parse "NAME(...)" or "NAME" as the primitive then, changing
+    // the meaning of existing flows.  The exception is nat: top-level
+    // "nat:ARGS" (with the colon) is the nat primitive, while "nat(...)"
+    // and ct(nat(...)) keep upstream's meaning (patch 0003).
     void add(std::unique_ptr<Primitive> p);
+
+    // Why 'name' may not name a primitive, or "" if it may.
+    static std::string check_name(std::string_view name);
     Primitive *find(std::string_view name) const;
     const std::vector<std::unique_ptr<Primitive>> &primitives() const
     {
@@ -254,9 +323,25 @@ class Registry {
     std::vector<Command> commands_;
 };
 
-// Defined in primitives.cc: adds every primitive of the library.
+// Adds every primitive of the library: generated by the build
+// (cxx-actions/CMakeLists.txt) from the primitive folders it found, as one
+// call per CXXA_REGISTER_PRIMITIVE.
 void register_all_primitives(Registry &registry);
 
 }  // namespace cxxa
+
+// CXXA_REGISTER_PRIMITIVE(ID, CLASS) registers the primitive class CLASS
+// (default-constructible) under ID, the identifier its folder's
+// CMakeLists.txt gives cxxa_primitive().  Write it once, at file scope, in
+// one source of the primitive.  The generated
+// registration list calls the function this defines, which is what keeps
+// the primitive's objects in the link from libcxx-actions.a.
+#define CXXA_REGISTER_PRIMITIVE(ID, ...)                                  \
+    namespace cxxa {                                                      \
+    void register_primitive_##ID(Registry &registry)                      \
+    {                                                                     \
+        registry.add(std::make_unique<__VA_ARGS__>());                    \
+    }                                                                     \
+    }
 
 #endif  // CXXA_BRIDGE_REGISTRY_H

@@ -1,9 +1,10 @@
 // nat_primitive.cc: see nat_primitive.h.
 #include "nat_primitive.h"
 
-#include <chrono>
-
 #include "bridge/args.h"
+#include "bridge/bridge_command.h"
+#include "bridge/clock.h"
+#include "bridge/op_table.h"
 #include "nat_translate.h"
 #include "net/inet.h"
 
@@ -13,12 +14,10 @@ namespace {
 
 constexpr size_t kShowMappings = 1000;
 
-int64_t now_ms()
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
+const OpTable<Op> kOps({{Op::kOut, "out"},
+                        {Op::kIn, "in"},
+                        {Op::kForward, "forward"}},
+                       "operation", "; conntrack NAT is ct(nat(...))");
 
 uint32_t need_ipv4(OpArgs &a, const char *key)
 {
@@ -37,7 +36,7 @@ std::string NatPrimitive::synopsis() const
            "forward(proto=tcp|udp,ext=IP,port=P,to=IP[:P])";
 }
 
-std::unique_ptr<const ActionConfig>
+std::unique_ptr<const NatConfig>
 NatPrimitive::parse(std::string_view args) const
 {
     if (args.rfind("src=", 0) == 0 || args.rfind("dst=", 0) == 0) {
@@ -46,8 +45,8 @@ NatPrimitive::parse(std::string_view args) const
     }
     OpArgs a = parse_op_args(args);
     auto cfg = std::make_unique<NatConfig>();
-    if (a.op == "out") {
-        cfg->op = Op::kOut;
+    cfg->op = kOps.parse(a.op);
+    if (cfg->op == Op::kOut) {
         cfg->ext = need_ipv4(a, "ext");
         if (auto v = a.take("ports")) {
             size_t dash = v->find('-');
@@ -72,11 +71,9 @@ NatPrimitive::parse(std::string_view args) const
                                "' is not eim, adf or apdf");
             }
         }
-    } else if (a.op == "in") {
-        cfg->op = Op::kIn;
+    } else if (cfg->op == Op::kIn) {
         cfg->ext = need_ipv4(a, "ext");
-    } else if (a.op == "forward") {
-        cfg->op = Op::kForward;
+    } else {
         auto proto = a.take("proto");
         if (!proto || (*proto != "tcp" && *proto != "udp")) {
             throw ArgError("forward needs proto=tcp or proto=udp");
@@ -97,18 +94,13 @@ NatPrimitive::parse(std::string_view args) const
         cfg->to_port = colon == std::string::npos
                            ? cfg->port
                            : parse_uint("to", to->substr(colon + 1), 1, 65535);
-    } else {
-        throw ArgError("unknown operation '" + a.op +
-                       "' (expected out, in or forward; conntrack NAT is "
-                       "ct(nat(...)))");
     }
     a.expect_all_taken();
     return cfg;
 }
 
-std::string NatPrimitive::format(const ActionConfig &c) const
+std::string NatPrimitive::format(const NatConfig &cfg) const
 {
-    const auto &cfg = static_cast<const NatConfig &>(c);
     std::vector<std::pair<std::string, std::string>> kv;
     switch (cfg.op) {
     case Op::kOut:
@@ -120,38 +112,39 @@ std::string NatPrimitive::format(const ActionConfig &c) const
         if (cfg.filter != Filter::kEndpointIndependent) {
             kv.emplace_back("filter", filter_name(cfg.filter));
         }
-        return format_op_args("out", kv);
+        return format_op_args(kOps.name(cfg.op), kv);
     case Op::kIn:
-        return format_op_args("in", {{"ext", format_ipv4(cfg.ext)}});
+        return format_op_args(kOps.name(cfg.op),
+                              {{"ext", format_ipv4(cfg.ext)}});
     case Op::kForward: {
         std::string to = format_ipv4(cfg.to);
         if (cfg.to_port != cfg.port) {
             to += ":" + std::to_string(cfg.to_port);
         }
-        return format_op_args(
-            "forward", {{"proto", cfg.proto == 6 ? "tcp" : "udp"},
-                        {"ext", format_ipv4(cfg.ext)},
-                        {"port", std::to_string(cfg.port)},
-                        {"to", to}});
+        return format_op_args(kOps.name(cfg.op),
+                              {{"proto", cfg.proto == 6 ? "tcp" : "udp"},
+                               {"ext", format_ipv4(cfg.ext)},
+                               {"port", std::to_string(cfg.port)},
+                               {"to", to}});
     }
     }
     return "";
 }
 
-unsigned int NatPrimitive::flags(const ActionConfig &c) const
+unsigned int NatPrimitive::flags(const NatConfig &cfg) const
 {
-    const auto &cfg = static_cast<const NatConfig &>(c);
     return cfg.op == Op::kOut ? 0 : CXXA_F_RESHAPES;
 }
 
-void NatPrimitive::execute(const ActionConfig &c, std::string_view bridge,
+void NatPrimitive::execute(const NatConfig &cfg, std::string_view bridge,
                            Batch &batch)
 {
-    const auto &cfg = static_cast<const NatConfig &>(c);
     NatTable &t = tables_.get(bridge);
     int64_t now = now_ms();
     OutParams out{cfg.ext, cfg.port_lo, cfg.port_hi, cfg.filter};
 
+    // Passing under the table's lock is within the datapath contract
+    // (registry.h): at most one packet leaves per packet in.
     std::lock_guard<std::mutex> lock(t.mutex());
     t.maybe_sweep(now);
     for (size_t i = 0; i < batch.size(); i++) {
@@ -182,26 +175,14 @@ void NatPrimitive::execute(const ActionConfig &c, std::string_view bridge,
 std::vector<Command> NatPrimitive::commands()
 {
     std::vector<Command> cmds;
-    cmds.push_back(Command{
-        "nat/show", "[BRIDGE]", 0, 1,
-        [this](const std::vector<std::string> &args) {
-            std::string out;
-            bool found = false;
-            int64_t now = now_ms();
-            tables_.for_each([&](const std::string &br, NatTable &t) {
-                if (!args.empty() && args[0] != br) {
-                    return;
-                }
-                found = true;
-                std::lock_guard<std::mutex> lock(t.mutex());
-                out += "bridge " + br + ":\n" + t.show(now, kShowMappings);
-            });
-            if (!args.empty() && !found) {
-                throw std::runtime_error("no NAT state for bridge " +
-                                         args[0]);
-            }
-            return out.empty() ? std::string("no NAT state\n") : out;
-        }});
+    cmds.push_back(show_command<NatTable>(
+        "nat/show", tables_, "NAT",
+        [](const std::string &bridge, NatTable &t) {
+            std::lock_guard<std::mutex> lock(t.mutex());
+            return "bridge " + bridge + ":\n" +
+                   t.show(now_ms(), kShowMappings);
+        },
+        ShowText{nullptr, "no NAT state\n"}));
     cmds.push_back(Command{
         "nat/set-timeouts",
         "BRIDGE [tcp_established=S] [tcp_transitory=S] [udp=S] [icmp=S]", 2,
@@ -245,17 +226,16 @@ std::vector<Command> NatPrimitive::commands()
         "nat/flush", "[BRIDGE]", 0, 1,
         [this](const std::vector<std::string> &args) {
             size_t n = 0;
-            tables_.for_each([&](const std::string &br, NatTable &t) {
-                if (!args.empty() && args[0] != br) {
-                    return;
-                }
-                std::lock_guard<std::mutex> lock(t.mutex());
-                n += t.size();
-                t.clear();
-            });
+            for (auto &[bridge, t] : select_bridges(tables_, args, "NAT")) {
+                std::lock_guard<std::mutex> lock(t->mutex());
+                n += t->size();
+                t->clear();
+            }
             return "flushed " + std::to_string(n) + " mappings\n";
         }});
     return cmds;
 }
 
 }  // namespace cxxa::nat
+
+CXXA_REGISTER_PRIMITIVE(nat, cxxa::nat::NatPrimitive)

@@ -28,6 +28,7 @@
 #ifndef CXXA_NAT_PRIMITIVE_H
 #define CXXA_NAT_PRIMITIVE_H
 
+#include "bridge/per_bridge.h"
 #include "bridge/registry.h"
 #include "nat_table.h"
 
@@ -46,16 +47,16 @@ struct NatConfig : ActionConfig {
     uint16_t to_port = 0;   // forward: inside port.
 };
 
-class NatPrimitive : public Primitive {
+class NatPrimitive : public PrimitiveOf<NatConfig> {
   public:
-    NatPrimitive() : Primitive("nat") {}
+    NatPrimitive() : PrimitiveOf("nat") {}
 
     std::string synopsis() const override;
-    std::unique_ptr<const ActionConfig>
+    std::unique_ptr<const NatConfig>
     parse(std::string_view args) const override;
-    std::string format(const ActionConfig &) const override;
-    unsigned int flags(const ActionConfig &) const override;
-    void execute(const ActionConfig &, std::string_view bridge,
+    std::string format(const NatConfig &) const override;
+    unsigned int flags(const NatConfig &) const override;
+    void execute(const NatConfig &, std::string_view bridge,
                  Batch &batch) override;
     std::vector<Command> commands() override;
 

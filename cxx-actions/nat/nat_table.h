@@ -37,7 +37,7 @@
 #include <string>
 #include <vector>
 
-#include "flat_map.h"
+#include "util/flat_map.h"
 
 namespace cxxa::nat {
 

@@ -2,15 +2,22 @@
 // for primitives that look into or rewrite IP packets (nat, router).
 //
 // Frames are plain bytes; nothing here allocates.  Multi-byte fields are
-// read and written big endian.  Checksums follow RFC 1071 (computation) and
-// RFC 1624 (incremental update, eqn. 3).
+// read and written big endian (bridge/bytes.h).  Checksums follow RFC 1071
+// (computation) and RFC 1624 (incremental update, eqn. 3).
 #ifndef CXXA_NET_INET_H
 #define CXXA_NET_INET_H
 
 #include <cstddef>
 #include <cstdint>
 
+#include "bridge/bytes.h"
+
 namespace cxxa::net {
+
+using cxxa::get16;
+using cxxa::get32;
+using cxxa::put16;
+using cxxa::put32;
 
 constexpr uint16_t kEthTypeIpv4 = 0x0800;
 constexpr uint16_t kEthTypeVlan = 0x8100;
@@ -23,23 +30,6 @@ constexpr uint8_t kIcmpUnreachable = 3;
 constexpr uint8_t kIcmpEchoRequest = 8;
 constexpr uint8_t kIcmpTimeExceeded = 11;
 constexpr uint8_t kIcmpParamProblem = 12;
-
-inline uint16_t get16(const uint8_t *p) { return uint16_t(p[0] << 8 | p[1]); }
-inline uint32_t get32(const uint8_t *p)
-{
-    return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8
-           | p[3];
-}
-inline void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = uint8_t(v >> 8);
-    p[1] = uint8_t(v);
-}
-inline void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, uint16_t(v >> 16));
-    put16(p + 2, uint16_t(v));
-}
 
 // Sum of 16-bit big-endian words of data[0..len) (odd tail padded with 0),
 // added to 'sum', not folded.

@@ -4,26 +4,19 @@
 #include <sstream>
 
 #include "bridge/args.h"
+#include "bridge/bridge_command.h"
+#include "bridge/op_table.h"
 #include "paxos_wire.h"
 
 namespace cxxa::paxos {
 
 namespace {
 
-const char *role_name(Role r)
-{
-    switch (r) {
-    case Role::kOnClient:
-        return "onclient";
-    case Role::kOnAccept:
-        return "onaccept";
-    case Role::kOnLearn:
-        return "onlearn";
-    case Role::kForward:
-        return "forward";
-    }
-    return "?";
-}
+const OpTable<Role> kRoles({{Role::kOnClient, "onclient"},
+                            {Role::kOnAccept, "onaccept"},
+                            {Role::kOnLearn, "onlearn"},
+                            {Role::kForward, "forward"}},
+                           "role");
 
 // Decodes a Paxos frame of 'type' and 'group' whose payload is a whole
 // Ethernet frame; counts and returns nullopt otherwise.
@@ -66,23 +59,12 @@ std::string PaxosPrimitive::synopsis() const
            "round=1..4294967295)]";
 }
 
-std::unique_ptr<const ActionConfig>
+std::unique_ptr<const PaxosConfig>
 PaxosPrimitive::parse(std::string_view args) const
 {
     OpArgs a = parse_op_args(args);
     auto cfg = std::make_unique<PaxosConfig>();
-    if (a.op == "onclient") {
-        cfg->role = Role::kOnClient;
-    } else if (a.op == "onaccept") {
-        cfg->role = Role::kOnAccept;
-    } else if (a.op == "onlearn") {
-        cfg->role = Role::kOnLearn;
-    } else if (a.op == "forward") {
-        cfg->role = Role::kForward;
-    } else {
-        throw ArgError("unknown role '" + a.op +
-                       "' (expected onclient, onaccept, onlearn or forward)");
-    }
+    cfg->role = kRoles.parse(a.op);
     if (auto v = a.take("group")) {
         cfg->group = parse_uint("group", *v, 0, 65535);
     }
@@ -105,9 +87,8 @@ PaxosPrimitive::parse(std::string_view args) const
     return cfg;
 }
 
-std::string PaxosPrimitive::format(const ActionConfig &c) const
+std::string PaxosPrimitive::format(const PaxosConfig &cfg) const
 {
-    const auto &cfg = static_cast<const PaxosConfig &>(c);
     std::vector<std::pair<std::string, std::string>> kv;
     if (cfg.group != 0) {
         kv.emplace_back("group", std::to_string(cfg.group));
@@ -127,10 +108,10 @@ std::string PaxosPrimitive::format(const ActionConfig &c) const
     if (cfg.round != 1) {
         kv.emplace_back("round", std::to_string(cfg.round));
     }
-    return format_op_args(role_name(cfg.role), kv);
+    return format_op_args(kRoles.name(cfg.role), kv);
 }
 
-unsigned int PaxosPrimitive::flags(const ActionConfig &) const
+unsigned int PaxosPrimitive::flags(const PaxosConfig &) const
 {
     // Every role changes the kind of packet: client -> ACCEPT, ACCEPT ->
     // LEARN, LEARN -> released client frames.
@@ -138,7 +119,7 @@ unsigned int PaxosPrimitive::flags(const ActionConfig &) const
 }
 
 void PaxosPrimitive::on_client(const PaxosConfig &cfg, GroupState &g,
-                               Batch &batch)
+                               Batch &batch, Outbox &out)
 {
     if (!g.leader) {
         g.leader.emplace(cfg.round, cfg.start);
@@ -173,14 +154,14 @@ void PaxosPrimitive::on_client(const PaxosConfig &cfg, GroupState &g,
         }
         Header h{MsgType::kAccept, g.leader->round(), *seq, cfg.group,
                  cfg.node};
-        batch.emit(i, encode(h, value, value_len));
+        out.emit(i, encode(h, value, value_len));
         batch.consume(i);
         g.accepts_sent++;
     }
 }
 
 void PaxosPrimitive::on_accept(const PaxosConfig &cfg, GroupState &g,
-                               Batch &batch)
+                               Batch &batch, Outbox &out)
 {
     if (!g.acceptor) {
         g.acceptor.emplace(cfg.window);
@@ -196,14 +177,14 @@ void PaxosPrimitive::on_accept(const PaxosConfig &cfg, GroupState &g,
             continue;
         }
         Header learn{MsgType::kLearn, h->round, h->seq, cfg.group, cfg.node};
-        batch.emit(i, encode(learn, value, value_len));
+        out.emit(i, encode(learn, value, value_len));
         batch.consume(i);
         g.learns_sent++;
     }
 }
 
 void PaxosPrimitive::on_learn(const PaxosConfig &cfg, GroupState &g,
-                              Batch &batch)
+                              Batch &batch, Outbox &out)
 {
     if (!g.learner) {
         g.learner.emplace(cfg.members, cfg.window, cfg.start);
@@ -229,15 +210,15 @@ void PaxosPrimitive::on_learn(const PaxosConfig &cfg, GroupState &g,
         default:
             break;
         }
-        for (const Value &v : deliver) {
-            batch.emit(i, v);
+        for (Value &v : deliver) {
+            out.emit(i, std::move(v));
         }
         batch.consume(i);
     }
 }
 
 void PaxosPrimitive::forward(const PaxosConfig &cfg, GroupState &g,
-                             Batch &batch)
+                             Batch &batch, Outbox &out)
 {
     for (size_t i = 0; i < batch.size(); i++) {
         Packet p = batch.packet(i);
@@ -247,96 +228,94 @@ void PaxosPrimitive::forward(const PaxosConfig &cfg, GroupState &g,
             continue;
         }
         Header h{MsgType::kClient, 0, 0, cfg.group, cfg.node};
-        batch.emit(i, encode(h, p.data, p.size));
+        out.emit(i, encode(h, p.data, p.size));
         batch.consume(i);
         g.forwarded++;
     }
 }
 
-void PaxosPrimitive::execute(const ActionConfig &c, std::string_view bridge,
+void PaxosPrimitive::execute(const PaxosConfig &cfg, std::string_view bridge,
                              Batch &batch)
 {
-    const auto &cfg = static_cast<const PaxosConfig &>(c);
     GroupState &g = bridges_.get(bridge).group(cfg.group);
-    std::lock_guard<std::mutex> lock(g.mu);
-
-    switch (cfg.role) {
-    case Role::kOnClient:
-        on_client(cfg, g, batch);
-        break;
-    case Role::kOnAccept:
-        on_accept(cfg, g, batch);
-        break;
-    case Role::kOnLearn:
-        on_learn(cfg, g, batch);
-        break;
-    case Role::kForward:
-        forward(cfg, g, batch);
-        break;
+    Outbox out;
+    {
+        std::lock_guard<std::mutex> lock(g.mu);
+        switch (cfg.role) {
+        case Role::kOnClient:
+            on_client(cfg, g, batch, out);
+            break;
+        case Role::kOnAccept:
+            on_accept(cfg, g, batch, out);
+            break;
+        case Role::kOnLearn:
+            on_learn(cfg, g, batch, out);
+            break;
+        case Role::kForward:
+            forward(cfg, g, batch, out);
+            break;
+        }
     }
+    // The actions after this one may run this group again, in this thread
+    // (registry.h): never emit while holding its lock.
+    out.send(batch);
 }
 
-std::string PaxosPrimitive::show(const std::string &bridge_filter) const
+std::string PaxosPrimitive::show(const std::string &bridge, BridgeState &b)
 {
     std::ostringstream s;
-    bridges_.for_each([&](const std::string &bridge, BridgeState &b) {
-        if (!bridge_filter.empty() && bridge != bridge_filter) {
-            return;
+    std::lock_guard<std::mutex> lock(b.mu);
+    for (const auto &[id, gp] : b.groups) {
+        GroupState &g = *gp;
+        std::lock_guard<std::mutex> glock(g.mu);
+        s << "bridge " << bridge << " group " << id << ":\n";
+        if (g.leader) {
+            s << "  leader: round " << g.leader->round()
+              << ", next sequence " << g.leader->next()
+              << ", accepts sent " << g.accepts_sent
+              << ", window-full drops " << g.leader->window_full()
+              << (g.learner ? "" : " (no learner on this bridge: "
+                                   "window not enforced)")
+              << "\n";
         }
-        std::lock_guard<std::mutex> lock(b.mu);
-        for (const auto &[id, gp] : b.groups) {
-            GroupState &g = *gp;
-            std::lock_guard<std::mutex> glock(g.mu);
-            s << "bridge " << bridge << " group " << id << ":\n";
-            if (g.leader) {
-                s << "  leader: round " << g.leader->round()
-                  << ", next sequence " << g.leader->next()
-                  << ", accepts sent " << g.accepts_sent
-                  << ", window-full drops " << g.leader->window_full()
-                  << (g.learner ? "" : " (no learner on this bridge: "
-                                       "window not enforced)")
-                  << "\n";
-            }
-            if (g.acceptor) {
-                s << "  acceptor: round " << g.acceptor->round()
-                  << ", accepted " << g.acceptor->accepted()
-                  << ", stale-round drops " << g.acceptor->stale()
-                  << ", learns sent " << g.learns_sent << "\n";
-            }
-            if (g.learner) {
-                using V = Learner::Verdict;
-                const Learner &l = *g.learner;
-                s << "  learner: members " << l.members()
-                  << ", majority " << l.majority()
-                  << ", delivered up to " << uint32_t(l.next() - 1)
-                  << ", undelivered slots " << l.undelivered()
-                  << ", delivered " << l.delivered() << "\n"
-                  << "    votes: counted " << l.count(V::kCounted)
-                  << ", chosen " << l.count(V::kChosen)
-                  << ", repeat " << l.count(V::kRepeatVote)
-                  << ", late " << l.count(V::kLateVote)
-                  << ", already delivered " << l.count(V::kDelivered)
-                  << "; drops: beyond window " << l.count(V::kBeyondWindow)
-                  << ", stale round " << l.count(V::kStaleRound)
-                  << ", conflict " << l.count(V::kConflict) << "\n";
-            }
-            if (g.forwarded) {
-                s << "  forwarded to leader: " << g.forwarded << "\n";
-            }
-            s << "  frames dropped: malformed " << g.malformed
-              << ", wrong type " << g.wrong_type << ", wrong group "
-              << g.wrong_group << "\n";
+        if (g.acceptor) {
+            s << "  acceptor: round " << g.acceptor->round()
+              << ", accepted " << g.acceptor->accepted()
+              << ", stale-round drops " << g.acceptor->stale()
+              << ", learns sent " << g.learns_sent << "\n";
         }
-    });
+        if (g.learner) {
+            using V = Learner::Verdict;
+            const Learner &l = *g.learner;
+            s << "  learner: members " << l.members()
+              << ", majority " << l.majority()
+              << ", delivered up to " << uint32_t(l.next() - 1)
+              << ", undelivered slots " << l.undelivered()
+              << ", delivered " << l.delivered() << "\n"
+              << "    votes: counted " << l.count(V::kCounted)
+              << ", chosen " << l.count(V::kChosen)
+              << ", repeat " << l.count(V::kRepeatVote)
+              << ", late " << l.count(V::kLateVote)
+              << ", already delivered " << l.count(V::kDelivered)
+              << "; drops: beyond window " << l.count(V::kBeyondWindow)
+              << ", stale round " << l.count(V::kStaleRound)
+              << ", conflict " << l.count(V::kConflict) << "\n";
+        }
+        if (g.forwarded) {
+            s << "  forwarded to leader: " << g.forwarded << "\n";
+        }
+        s << "  frames dropped: malformed " << g.malformed
+          << ", wrong type " << g.wrong_type << ", wrong group "
+          << g.wrong_group << "\n";
+    }
     return s.str();
 }
 
 std::vector<Command> PaxosPrimitive::commands()
 {
-    return {Command{"paxos/show", "[bridge]", 0, 1,
-                    [this](const std::vector<std::string> &args) {
-                        return show(args.empty() ? "" : args[0]);
-                    }}};
+    return {show_command<BridgeState>("paxos/show", bridges_, "Paxos", show)};
 }
 
 }  // namespace cxxa::paxos
+
+CXXA_REGISTER_PRIMITIVE(paxos, cxxa::paxos::PaxosPrimitive)

@@ -64,26 +64,27 @@ struct BridgeState {
     GroupState &group(uint16_t id);
 };
 
-class PaxosPrimitive : public Primitive {
+class PaxosPrimitive : public PrimitiveOf<PaxosConfig> {
   public:
-    PaxosPrimitive() : Primitive("paxos") {}
+    PaxosPrimitive() : PrimitiveOf("paxos") {}
 
     std::string synopsis() const override;
-    std::unique_ptr<const ActionConfig>
+    std::unique_ptr<const PaxosConfig>
     parse(std::string_view args) const override;
-    std::string format(const ActionConfig &) const override;
-    unsigned int flags(const ActionConfig &) const override;
-    void execute(const ActionConfig &, std::string_view bridge,
+    std::string format(const PaxosConfig &) const override;
+    unsigned int flags(const PaxosConfig &) const override;
+    void execute(const PaxosConfig &, std::string_view bridge,
                  Batch &batch) override;
     std::vector<Command> commands() override;
 
-    std::string show(const std::string &bridge_filter) const;
-
   private:
-    void on_client(const PaxosConfig &, GroupState &, Batch &);
-    void on_accept(const PaxosConfig &, GroupState &, Batch &);
-    void on_learn(const PaxosConfig &, GroupState &, Batch &);
-    void forward(const PaxosConfig &, GroupState &, Batch &);
+    // Each runs under the group's lock and records what leaves in 'out',
+    // which execute() sends once the lock is released.
+    void on_client(const PaxosConfig &, GroupState &, Batch &, Outbox &out);
+    void on_accept(const PaxosConfig &, GroupState &, Batch &, Outbox &out);
+    void on_learn(const PaxosConfig &, GroupState &, Batch &, Outbox &out);
+    void forward(const PaxosConfig &, GroupState &, Batch &, Outbox &out);
+    static std::string show(const std::string &bridge, BridgeState &);
 
     PerBridge<BridgeState> bridges_;
 };

@@ -3,28 +3,11 @@
 
 #include <cstring>
 
+#include "bridge/bytes.h"
+
 namespace cxxa::paxos {
 
 namespace {
-
-void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = v >> 8;
-    p[1] = v;
-}
-
-void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, v >> 16);
-    put16(p + 2, v);
-}
-
-uint16_t get16(const uint8_t *p) { return (p[0] << 8) | p[1]; }
-
-uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t(get16(p)) << 16) | get16(p + 2);
-}
 
 bool is_paxos_type(uint16_t type)
 {

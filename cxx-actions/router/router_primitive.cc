@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "bridge/args.h"
+#include "bridge/op_table.h"
 #include "net/inet.h"
 
 namespace cxxa::router {
@@ -15,6 +16,9 @@ namespace {
 
 constexpr uint8_t kTtl = 64;
 constexpr size_t kMaxErrorDatagram = 576;   // RFC 1812 4.3.2.3.
+
+const OpTable<Op> kOps({{Op::kEchoReply, "echo_reply"},
+                        {Op::kTimeExceeded, "time_exceeded"}});
 
 size_t l2_len(const uint8_t *frame)
 {
@@ -110,47 +114,41 @@ std::string RouterPrimitive::synopsis() const
     return "router:echo_reply|time_exceeded(src=IP)";
 }
 
-std::unique_ptr<const ActionConfig>
+std::unique_ptr<const RouterConfig>
 RouterPrimitive::parse(std::string_view args) const
 {
     OpArgs a = parse_op_args(args);
     auto cfg = std::make_unique<RouterConfig>();
-    if (a.op == "echo_reply") {
-        cfg->op = Op::kEchoReply;
-    } else if (a.op == "time_exceeded") {
-        cfg->op = Op::kTimeExceeded;
+    cfg->op = kOps.parse(a.op);
+    if (cfg->op == Op::kTimeExceeded) {
         auto src = a.take("src");
         if (!src) {
             throw ArgError("time_exceeded needs src=ROUTER_IPV4");
         }
         cfg->src = parse_ipv4("src", *src);
-    } else {
-        throw ArgError("unknown operation '" + a.op +
-                       "' (expected echo_reply or time_exceeded)");
     }
     a.expect_all_taken();
     return cfg;
 }
 
-std::string RouterPrimitive::format(const ActionConfig &c) const
+std::string RouterPrimitive::format(const RouterConfig &cfg) const
 {
-    const auto &cfg = static_cast<const RouterConfig &>(c);
     if (cfg.op == Op::kEchoReply) {
-        return "echo_reply";
+        return kOps.name(cfg.op);
     }
-    return format_op_args("time_exceeded", {{"src", format_ipv4(cfg.src)}});
+    return format_op_args(kOps.name(cfg.op),
+                          {{"src", format_ipv4(cfg.src)}});
 }
 
-unsigned int RouterPrimitive::flags(const ActionConfig &c) const
+unsigned int RouterPrimitive::flags(const RouterConfig &cfg) const
 {
-    const auto &cfg = static_cast<const RouterConfig &>(c);
     return cfg.op == Op::kTimeExceeded ? CXXA_F_RESHAPES : 0;
 }
 
-void RouterPrimitive::execute(const ActionConfig &c, std::string_view bridge,
+void RouterPrimitive::execute(const RouterConfig &cfg,
+                              std::string_view bridge,
                               Batch &batch)
 {
-    const auto &cfg = static_cast<const RouterConfig &>(c);
     for (size_t i = 0; i < batch.size(); i++) {
         Packet p = batch.packet(i);
         if (cfg.op == Op::kEchoReply) {
@@ -172,3 +170,5 @@ void RouterPrimitive::execute(const ActionConfig &c, std::string_view bridge,
 }
 
 }  // namespace cxxa::router
+
+CXXA_REGISTER_PRIMITIVE(router, cxxa::router::RouterPrimitive)

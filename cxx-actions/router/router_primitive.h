@@ -40,16 +40,16 @@ bool echo_reply(uint8_t *frame, size_t len);
 std::vector<uint8_t> time_exceeded(const uint8_t *frame, size_t len,
                                    uint32_t src);
 
-class RouterPrimitive : public Primitive {
+class RouterPrimitive : public PrimitiveOf<RouterConfig> {
   public:
-    RouterPrimitive() : Primitive("router") {}
+    RouterPrimitive() : PrimitiveOf("router") {}
 
     std::string synopsis() const override;
-    std::unique_ptr<const ActionConfig>
+    std::unique_ptr<const RouterConfig>
     parse(std::string_view args) const override;
-    std::string format(const ActionConfig &) const override;
-    unsigned int flags(const ActionConfig &) const override;
-    void execute(const ActionConfig &, std::string_view bridge,
+    std::string format(const RouterConfig &) const override;
+    unsigned int flags(const RouterConfig &) const override;
+    void execute(const RouterConfig &, std::string_view bridge,
                  Batch &batch) override;
 };
 

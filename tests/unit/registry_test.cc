@@ -1,6 +1,8 @@
-// Unit tests for the registry, the batch contract and the C ABI.
+// Unit tests for the registry, the batch contract and the C ABI, on the
+// test-only primitive cxxtest (tests/primitive).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -42,24 +44,26 @@ std::string parse_c(const char *name, const char *args, bool *ok)
 
 }  // namespace
 
-TEST(Registry, KnowsTheThreePrimitives)
+TEST(Registry, KnowsItsPrimitivesOnly)
 {
-    EXPECT_TRUE(cxxa_is_primitive("paxos"));
-    EXPECT_TRUE(cxxa_is_primitive("amd"));
-    EXPECT_TRUE(cxxa_is_primitive("nat"));
+    EXPECT_TRUE(cxxa_is_primitive("cxxtest"));
     EXPECT_FALSE(cxxa_is_primitive("ct"));
+    EXPECT_FALSE(cxxa_is_primitive("nosuch"));
     EXPECT_FALSE(cxxa_is_primitive(""));
 }
 
 TEST(Registry, ParseCanonicalisesAndNamesThePrimitiveOnError)
 {
     bool ok;
-    EXPECT_EQ(parse_c("paxos", "onclient(group=0,node=1)", &ok), "onclient");
+    EXPECT_EQ(parse_c("cxxtest", "pass(tag=0)", &ok), "pass");
     EXPECT_TRUE(ok);
-    EXPECT_EQ(parse_c("paxos", " onaccept( node=2 , group=5 ) ", &ok),
-              "onaccept(group=5,node=2)");
+    EXPECT_EQ(parse_c("cxxtest", " copy( n=2 ) ", &ok), "copy(n=2)");
     EXPECT_TRUE(ok);
-    EXPECT_EQ(parse_c("paxos", "", &ok), "paxos: missing operation");
+    EXPECT_EQ(parse_c("cxxtest", "", &ok), "cxxtest: missing operation");
+    EXPECT_FALSE(ok);
+    EXPECT_EQ(parse_c("cxxtest", "bogus", &ok),
+              "cxxtest: unknown operation 'bogus' (expected pass, copy, "
+              "consume or drop)");
     EXPECT_FALSE(ok);
     EXPECT_EQ(parse_c("nosuch", "x", &ok), "nosuch: no such primitive");
     EXPECT_FALSE(ok);
@@ -67,33 +71,21 @@ TEST(Registry, ParseCanonicalisesAndNamesThePrimitiveOnError)
 
 TEST(Registry, CanonicalFormIsAFixedPoint)
 {
-    const char *cases[][2] = {
-        {"paxos", "onlearn(group=9,node=3)"},
-        {"amd", "release(server=10.9.0.7)"},
-        {"nat", "out(ext=1.2.3.4,ports=100-200,filter=adf)"},
-        {"nat", "forward(proto=udp,ext=1.2.3.4,port=53,to=10.0.0.2:5353)"},
-    };
-    for (auto &c : cases) {
+    for (const char *c : {"pass(tag=7)", "copy(n=3)", "consume", "drop"}) {
         bool ok;
-        std::string once = parse_c(c[0], c[1], &ok);
+        std::string once = parse_c("cxxtest", c, &ok);
         ASSERT_TRUE(ok) << once;
-        EXPECT_EQ(once, c[1]);
-        EXPECT_EQ(parse_c(c[0], once.c_str(), &ok), once);
+        EXPECT_EQ(once, c);
+        EXPECT_EQ(parse_c("cxxtest", once.c_str(), &ok), once);
     }
 }
 
 TEST(Registry, FlagsSayWhichActionsReshape)
 {
-    EXPECT_EQ(cxxa_flags("paxos", "onclient"), unsigned(CXXA_F_RESHAPES));
-    EXPECT_EQ(cxxa_flags("amd", "release(server=10.0.0.1)"),
-              unsigned(CXXA_F_RESHAPES));
-    EXPECT_EQ(cxxa_flags("amd", "store(server=10.0.0.1)"), 0u);
-    // nat:in rewrites the destination: the route follows the new one.
-    EXPECT_EQ(cxxa_flags("nat", "in(ext=1.2.3.4)"),
-              unsigned(CXXA_F_RESHAPES));
-    EXPECT_EQ(cxxa_flags("nat", "out(ext=1.2.3.4)"), 0u);
+    EXPECT_EQ(cxxa_flags("cxxtest", "copy"), unsigned(CXXA_F_RESHAPES));
+    EXPECT_EQ(cxxa_flags("cxxtest", "pass"), 0u);
     EXPECT_EQ(cxxa_flags("nosuch", ""), 0u);
-    EXPECT_EQ(cxxa_flags("paxos", "garbage"), 0u);
+    EXPECT_EQ(cxxa_flags("cxxtest", "garbage"), 0u);
 }
 
 TEST(Registry, ExecuteWithBadArgumentsCountsErrorsAndPassesNothing)
@@ -101,13 +93,35 @@ TEST(Registry, ExecuteWithBadArgumentsCountsErrorsAndPassesNothing)
     uint8_t frame[60] = {};
     cxxa_packet pkt{frame, sizeof frame, 1};
     Emitted e;
-    cxxa_execute("reg-bad", "paxos", "garbage", &pkt, 1, record, &e);
+    cxxa_execute("reg-bad", "cxxtest", "garbage", &pkt, 1, record, &e);
     EXPECT_TRUE(e.out.empty());
-    auto &c = cxxa::Registry::instance().find("paxos")->counters("reg-bad");
+    auto &c = cxxa::Registry::instance().find("cxxtest")->counters("reg-bad");
     EXPECT_EQ(c.in.load(), 1u);
     EXPECT_EQ(c.errors.load(), 1u);
     EXPECT_EQ(c.dropped.load(), 1u);
 }
+
+namespace {
+
+// Runs ovs-appctl command 'name' with 'args' through the C ABI.
+bool run_command(const std::string &name, std::vector<const char *> args,
+                 std::string *reply)
+{
+    for (size_t i = 0; i < cxxa_n_commands(); i++) {
+        if (cxxa_command(i)->name == name) {
+            args.insert(args.begin(), name.c_str());
+            char *r = nullptr;
+            bool ok = cxxa_run_command(i, int(args.size()), args.data(), &r);
+            *reply = r ? r : "";
+            std::free(r);
+            return ok;
+        }
+    }
+    *reply = "no command " + name;
+    return false;
+}
+
+}  // namespace
 
 TEST(Registry, CommandsIncludeListAndPrimitiveCommands)
 {
@@ -116,25 +130,46 @@ TEST(Registry, CommandsIncludeListAndPrimitiveCommands)
         names.push_back(cxxa_command(i)->name);
     }
     EXPECT_EQ(names.front(), "cxx-action/list");
-    EXPECT_NE(std::find(names.begin(), names.end(), "paxos/show"),
+    EXPECT_NE(std::find(names.begin(), names.end(), "cxxtest/show"),
               names.end());
     EXPECT_EQ(cxxa_command(names.size()), nullptr);
 
     char *reply = nullptr;
     const char *argv[] = {"cxx-action/list"};
     EXPECT_TRUE(cxxa_run_command(0, 1, argv, &reply));
-    EXPECT_NE(std::string(reply).find("paxos: "), std::string::npos);
+    EXPECT_NE(std::string(reply).find("cxxtest: "), std::string::npos);
     std::free(reply);
     EXPECT_FALSE(cxxa_run_command(9999, 1, argv, &reply));
     std::free(reply);
 }
 
+TEST(ShowCommand, UnknownBridgeIsAnErrorAndCreatesNoState)
+{
+    uint8_t frame[60] = {};
+    cxxa_packet pkt{frame, sizeof frame, 1};
+    Emitted e;
+    cxxa_execute("show-a", "cxxtest", "consume", &pkt, 1, record, &e);
+
+    std::string reply;
+    EXPECT_TRUE(run_command("cxxtest/show", {"show-a"}, &reply));
+    EXPECT_EQ(reply, "bridge show-a: pass 0, copy 0, consume 1, drop 0\n");
+    EXPECT_FALSE(run_command("cxxtest/show", {"show-typo"}, &reply));
+    EXPECT_EQ(reply, "no cxxtest state for bridge show-typo");
+    EXPECT_TRUE(run_command("cxxtest/show", {}, &reply));
+    EXPECT_NE(reply.find("bridge show-a:"), std::string::npos);
+    EXPECT_EQ(reply.find("show-typo"), std::string::npos);
+    EXPECT_FALSE(run_command("cxxtest/show", {"show-typo"}, &reply));
+}
+
 namespace {
 
 // A primitive used only here, to test the Batch contract.
-class EchoTwice : public cxxa::Primitive {
+class EchoTwice : public cxxa::PrimitiveOf<cxxa::ActionConfig> {
   public:
-    EchoTwice() : Primitive("echo-twice") {}
+    explicit EchoTwice(std::string name = "echo-twice")
+        : PrimitiveOf(std::move(name))
+    {
+    }
     std::string synopsis() const override { return ""; }
     std::unique_ptr<const cxxa::ActionConfig>
     parse(std::string_view) const override
@@ -183,4 +218,29 @@ TEST(Batch, FatesAreCountedAndNothingDisappearsUncounted)
     EXPECT_EQ(c.out.load(), 2u);
     EXPECT_EQ(c.consumed.load(), 1u);
     EXPECT_EQ(c.dropped.load(), 2u);  // The dropped one and the forgotten one.
+}
+
+TEST(Registry, RejectsNamesThatShadowUpstreamActionsOrAreNotWords)
+{
+    cxxa::Registry r;
+    for (const char *name : {"output", "ct", "resubmit", "drop", "normal",
+                             "NORMAL", "Output", "in_port", "load", "cxx",
+                             "learn", "goto_table", "mod_vlan_vid"}) {
+        EXPECT_THROW(r.add(std::make_unique<EchoTwice>(name)),
+                     std::logic_error)
+            << name;
+    }
+    for (const char *name : {"", "1abc", "-x", "a b", "a:b", "a(b)"}) {
+        EXPECT_THROW(r.add(std::make_unique<EchoTwice>(name)),
+                     std::logic_error)
+            << name;
+    }
+    EXPECT_EQ(cxxa::Registry::check_name("ct"),
+              "primitive name 'ct' would shadow the OVS action or port "
+              "keyword of that name");
+    // nat is the documented exception: "nat:ARGS" is the primitive,
+    // "nat(...)" upstream's.
+    EXPECT_NO_THROW(r.add(std::make_unique<EchoTwice>("nat")));
+    EXPECT_NO_THROW(r.add(std::make_unique<EchoTwice>("my_prim-2")));
+    EXPECT_EQ(r.primitives().size(), 2u);
 }

@@ -1,5 +1,5 @@
-// Unit tests for the amd and nat argument grammars.  The AMD store's rules
-// are in amd_store_test.cc; NAT's behaviour in nat_test.cc.
+// Unit tests for the nat argument grammar.  NAT's behaviour is in
+// nat_test.cc.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -20,44 +20,6 @@ std::string parse(const char *name, const char *args)
 }
 
 }  // namespace
-
-TEST(AmdArgs, EveryOperation)
-{
-    for (const char *op :
-         {"deliver", "store", "hold", "release", "report", "discard"}) {
-        std::string a = std::string(op) + "(server=10.9.0.1)";
-        EXPECT_EQ(parse("amd", a.c_str()), a);
-    }
-}
-
-TEST(AmdArgs, LimitsRoundTripAndDefaultsAreOmitted)
-{
-    EXPECT_EQ(parse("amd", "deliver(max_age_ms=600000,server=10.9.0.1,"
-                           "max_packets=65536)"),
-              "deliver(server=10.9.0.1)");
-    EXPECT_EQ(parse("amd", "store(server=10.9.0.1,max_age_ms=5,max_bytes=9,"
-                           "max_packets=3)"),
-              "store(server=10.9.0.1,max_packets=3,max_bytes=9,"
-              "max_age_ms=5)");
-}
-
-TEST(AmdArgs, Errors)
-{
-    EXPECT_EQ(parse("amd", "release(server=010.9.0.1)"),
-              "ERROR amd: server: '010.9.0.1' is not an IPv4 address");
-    EXPECT_EQ(parse("amd", "store"),
-              "ERROR amd: store needs server=VIRTUAL_IP");
-    EXPECT_EQ(parse("amd", "buffer(server=1.1.1.1)"),
-              "ERROR amd: unknown operation 'buffer' (expected deliver, "
-              "store, hold, release, report or discard)");
-    EXPECT_EQ(parse("amd", "store(server=1.1.1.1,limit=3)"),
-              "ERROR amd: unknown key 'limit' for store");
-    EXPECT_EQ(parse("amd", "store(server=1.1.1.1,max_packets=0)"),
-              "ERROR amd: max_packets: 0 is out of range 1..16777216");
-    // Limits belong to the operations that store.
-    EXPECT_EQ(parse("amd", "release(server=1.1.1.1,max_packets=3)"),
-              "ERROR amd: unknown key 'max_packets' for release");
-}
 
 TEST(NatArgs, OutDefaultsAreOmitted)
 {
@@ -106,4 +68,23 @@ TEST(NatArgs, ExecutingOnAFrameThatIsNotIpv4DropsIt)
                  },
                  &emitted);
     EXPECT_EQ(emitted, 0);
+}
+
+TEST(NatArgs, CanonicalFormIsAFixedPoint)
+{
+    for (const char *canonical :
+         {"out(ext=1.2.3.4,ports=100-200,filter=adf)",
+          "forward(proto=udp,ext=1.2.3.4,port=53,to=10.0.0.2:5353)"}) {
+        std::string once = parse("nat", canonical);
+        EXPECT_EQ(once, canonical);
+        EXPECT_EQ(parse("nat", once.c_str()), once);
+    }
+}
+
+TEST(NatArgs, InRecirculatesOutDoesNot)
+{
+    // nat:in rewrites the destination: the route follows the new one.
+    EXPECT_EQ(cxxa_flags("nat", "in(ext=1.2.3.4)"),
+              unsigned(CXXA_F_RESHAPES));
+    EXPECT_EQ(cxxa_flags("nat", "out(ext=1.2.3.4)"), 0u);
 }

@@ -1,4 +1,4 @@
-// frames.h: builds Ethernet/IPv4 test frames and checks their checksums,
+// test-frames.h: builds Ethernet/IPv4 test frames and checks their checksums,
 // independently of cxx-actions/net/inet.{h,cc} (its own byte-wise sum,
 // written from RFC 791/793/768/792), so that a checksum bug in the code
 // under test cannot hide in the test.

@@ -1,16 +1,15 @@
-// flat_map.h: the containers of the NAT table's per-packet path, laid out
-// so that a lookup touches one or two cache lines instead of chasing the
-// nodes of std::unordered_map (which cost the datapath ~40% of nat:out with
-// 10,000 flows, measured with perf on scripts/bench-nat.py's many_flows
-// case).
+// flat_map.h: containers for a primitive's per-packet path, laid out so
+// that a lookup touches one or two cache lines instead of chasing the nodes
+// of std::unordered_map (which cost the datapath ~40% of nat:out with
+// 10,000 flows, measured with perf on scripts/bench-nat.py's many_flows case).
 //
 //   FlatMap<K, V, Hash>  open addressing, linear probing, power-of-two
 //                        capacity, load <= 1/2, backward-shift deletion (no
 //                        tombstones).  K and V are small and trivially
 //                        copyable.
 //   SmallVec<T, N>       a vector with room for N elements inline.
-#ifndef CXXA_NAT_FLAT_MAP_H
-#define CXXA_NAT_FLAT_MAP_H
+#ifndef CXXA_UTIL_FLAT_MAP_H
+#define CXXA_UTIL_FLAT_MAP_H
 
 #include <algorithm>
 #include <cstddef>
@@ -18,7 +17,7 @@
 #include <stdexcept>
 #include <vector>
 
-namespace cxxa::nat {
+namespace cxxa {
 
 template <class K, class V, class Hash>
 class FlatMap {
@@ -199,6 +198,6 @@ class SmallVec {
     std::vector<T> heap_;
 };
 
-}  // namespace cxxa::nat
+}  // namespace cxxa
 
-#endif  // CXXA_NAT_FLAT_MAP_H
+#endif  // CXXA_UTIL_FLAT_MAP_H

@@ -1,13 +1,13 @@
 // Unit tests of cxx-actions/nat: mapping, port assignment, filtering,
 // timers, TCP state, ICMP query ids, ICMP error rewriting, hairpinning,
 // forwarding and bad input.  Every rewritten frame's checksums are checked
-// by tests/unit/frames.h's own computation, not by the code under test.
+// by net/test-frames.h's own computation, not by the code under test.
 #include <gtest/gtest.h>
 
 #include <map>
 #include <set>
 
-#include "frames.h"
+#include "net/test-frames.h"
 #include "nat/nat_primitive.h"
 #include "nat/nat_translate.h"
 
@@ -21,7 +21,7 @@ const uint32_t kH1 = ip(10, 0, 1, 11), kH2 = ip(10, 0, 1, 12),
                kH3 = ip(10, 0, 2, 13);
 const uint32_t kRemote = ip(198, 51, 100, 2), kOther = ip(192, 0, 2, 9);
 
-// Offsets of the transport ports and ICMP id in frames from frames.h.
+// Offsets of the transport ports and ICMP id in frames from test-frames.h.
 constexpr size_t kSport = kL4, kDport = kL4 + 2, kIcmpId = kL4 + 4;
 
 void expect_checksums_ok(const Bytes &f)
@@ -586,59 +586,6 @@ TEST(NatPrimitive, ExecuteTranslatesAndShowListsTheMapping)
     EXPECT_NE(show.find("drop_not_ipv4=1"), std::string::npos) << show;
     EXPECT_EQ(nat.flags(*nat.parse("in(ext=1.2.3.4)")), CXXA_F_RESHAPES);
     EXPECT_EQ(nat.flags(*cfg), 0u);
-}
-
-}  // namespace
-
-// ---- The table's containers. ----
-
-namespace {
-
-struct WeakHash {
-    // Few distinct homes: long probe runs that wrap around the table.
-    size_t operator()(uint64_t k) const { return size_t(k % 7) * 9 + 60; }
-};
-
-TEST(NatFlatMap, MatchesStdMapThroughInsertsAndErases)
-{
-    FlatMap<uint64_t, uint64_t, WeakHash> m;
-    std::map<uint64_t, uint64_t> ref;
-    uint64_t x = 12345;
-    for (int step = 0; step < 20000; step++) {
-        x = x * 6364136223846793005ull + 1442695040888963407ull;
-        uint64_t k = (x >> 33) % 300;
-        if ((x >> 20) % 3 == 0) {
-            EXPECT_EQ(m.erase(k), ref.erase(k) == 1);
-        } else {
-            m.put(k, x);
-            ref[k] = x;
-        }
-        ASSERT_EQ(m.size(), ref.size());
-    }
-    for (uint64_t k = 0; k < 300; k++) {
-        const uint64_t *v = m.find(k);
-        auto it = ref.find(k);
-        ASSERT_EQ(v != nullptr, it != ref.end()) << k;
-        if (v) {
-            EXPECT_EQ(*v, it->second);
-        }
-    }
-}
-
-TEST(NatSmallVec, SpillsToTheHeapAndComesBack)
-{
-    SmallVec<int, 2> v;
-    for (int i = 0; i < 5; i++) {
-        v.push_back(i);
-    }
-    EXPECT_EQ(std::vector<int>(v.begin(), v.end()),
-              (std::vector<int>{0, 1, 2, 3, 4}));
-    v.erase_if([](int i) { return i % 2 == 0; });
-    EXPECT_EQ(std::vector<int>(v.begin(), v.end()), (std::vector<int>{1, 3}));
-    v.erase(v.begin());
-    v.push_back(7);
-    EXPECT_EQ(std::vector<int>(v.begin(), v.end()), (std::vector<int>{3, 7}));
-    EXPECT_THROW(v.at(2), std::out_of_range);
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // Unit tests of cxx-actions/router: the echo reply and the time exceeded
-// message, with checksums checked by tests/unit/frames.h.
+// message, with checksums checked by net/test-frames.h.
 #include <gtest/gtest.h>
 
-#include "frames.h"
+#include "net/test-frames.h"
 #include "router/router_primitive.h"
 
 using namespace frames;
