@@ -100,7 +100,7 @@ class AmdNetwork(Network):
                     raise
 
     def curl(self, method, path, body=None):
-        """The seed's way: curl on the command line."""
+        """As the AMD API document tests it: curl on the command line."""
         cmd = ['curl', '-s', '-X', method,
                'http://127.0.0.1:%d/amd/server/%s/json'
                % (self.ports['rest'], path)]

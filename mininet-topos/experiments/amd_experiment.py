@@ -6,9 +6,9 @@ cxxa-controller.
   flips     clients send continuously while the server flips offline/online
             (default 1000 times); counts sent, received, lost, reordered.
   release   10,000 requests stored while offline, then released: in the
-            switch (amd:) against the controller (the seed's way: packet-in,
-            packet-out); per-request cost while storing, time to release,
-            controller CPU.
+            switch (amd:) against the controller (as the Floodlight AMD
+            module does: packet-in, packet-out); per-request cost while
+            storing, time to release, controller CPU.
 
 Results: OUT/amd-NAME.json (+ amd-release.png).  Needs root."""
 import json

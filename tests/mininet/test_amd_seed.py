@@ -138,5 +138,4 @@ def arguments(p):
 
 
 if __name__ == '__main__':
-    sys.exit(harness.cli(__doc__, 'sandbox-amd', run_seed, arguments,
-                         out=False))
+    sys.exit(harness.cli(__doc__, 'sandbox-amd', run_seed, arguments))

@@ -82,5 +82,4 @@ def run(args):
 
 
 if __name__ == '__main__':
-    sys.exit(harness.cli(__doc__, 'sandbox-mininet-learning', run,
-                         out=False))
+    sys.exit(harness.cli(__doc__, 'sandbox-mininet-learning', run))

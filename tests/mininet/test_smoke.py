@@ -80,5 +80,4 @@ def arguments(p):
 
 
 if __name__ == '__main__':
-    sys.exit(harness.cli(__doc__, 'sandbox-mininet', run, arguments,
-                         out=False))
+    sys.exit(harness.cli(__doc__, 'sandbox-mininet', run, arguments))
