@@ -35,8 +35,8 @@
 #include "util.h"
 
 #define BATCH 32
-#define EXT_IP 0xc6336401        /* 198.51.100.1 */
-#define REMOTE_IP 0xc6336402     /* 198.51.100.2 */
+#define EXT_IP 0xc6336401    /* 198.51.100.1 */
+#define REMOTE_IP 0xc6336402 /* 198.51.100.2 */
 
 struct frame {
     uint8_t data[64];
@@ -45,8 +45,7 @@ struct frame {
 
 /* The i-th inside endpoint's frame: UDP (or a TCP SYN) from 10.a.b.c:port
  * to 198.51.100.2, checksums valid. */
-static void
-make_frame(struct frame *f, uint32_t i, bool tcp)
+static void make_frame(struct frame *f, uint32_t i, bool tcp)
 {
     uint32_t host = i / 50000;
     uint32_t src = 0x0a000000 | ((1 + host / 65536) << 16) | (host & 0xffff);
@@ -87,8 +86,7 @@ make_frame(struct frame *f, uint32_t i, bool tcp)
     f->size = 14 + 20 + l4_len;
 }
 
-static double
-now_ns(void)
+static double now_ns(void)
 {
     struct timespec ts;
 
@@ -108,9 +106,8 @@ struct bench {
 };
 
 /* Runs 'n' frames (frames[idx[k]]) through the bench in batches. */
-static void
-run_frames(struct bench *b, const struct frame *frames, const uint32_t *idx,
-           size_t n)
+static void run_frames(struct bench *b, const struct frame *frames,
+                       const uint32_t *idx, size_t n)
 {
     for (size_t k = 0; k < n; k += BATCH) {
         struct dp_packet_batch batch;
@@ -146,8 +143,7 @@ run_frames(struct bench *b, const struct frame *frames, const uint32_t *idx,
     }
 }
 
-int
-main(int argc, char *argv[])
+int main(int argc, char *argv[])
 {
     struct bench b;
     const char *case_name, *kind_name;
@@ -158,8 +154,10 @@ main(int argc, char *argv[])
 
     set_program_name(argv[0]);
     if (argc != 5) {
-        ovs_fatal(0, "usage: %s established|many_flows|new_conns "
-                  "baseline|nat|ct_nat N_PACKETS N_FLOWS", argv[0]);
+        ovs_fatal(0,
+                  "usage: %s established|many_flows|new_conns "
+                  "baseline|nat|ct_nat N_PACKETS N_FLOWS",
+                  argv[0]);
     }
     case_name = argv[1];
     kind_name = argv[2];
@@ -170,8 +168,9 @@ main(int argc, char *argv[])
     }
 
     memset(&b, 0, sizeof b);
-    b.kind = (!strcmp(kind_name, "nat") ? NAT
-              : !strcmp(kind_name, "ct_nat") ? CT_NAT : BASELINE);
+    b.kind = (!strcmp(kind_name, "nat")      ? NAT
+              : !strcmp(kind_name, "ct_nat") ? CT_NAT
+                                             : BASELINE);
     for (size_t i = 0; i < BATCH; i++) {
         b.pkts[i] = dp_packet_new(128);
     }
@@ -236,11 +235,11 @@ main(int argc, char *argv[])
     run_frames(&b, frames, idx, n);
     t1 = now_ns();
 
-    printf("{\"case\": \"%s\", \"kind\": \"%s\", \"packets\": %"PRIuSIZE
-           ", \"flows\": %"PRIuSIZE", \"ns_per_pkt\": %.1f, "
-           "\"dropped\": %"PRIu64"}\n", case_name, kind_name, n,
-           case_name[0] == 'm' ? n_flows : n_frames, (t1 - t0) / n,
-           b.dropped);
+    printf("{\"case\": \"%s\", \"kind\": \"%s\", \"packets\": %" PRIuSIZE
+           ", \"flows\": %" PRIuSIZE ", \"ns_per_pkt\": %.1f, "
+           "\"dropped\": %" PRIu64 "}\n",
+           case_name, kind_name, n, case_name[0] == 'm' ? n_flows : n_frames,
+           (t1 - t0) / n, b.dropped);
     if (b.ct) {
         conntrack_destroy(b.ct);
     }

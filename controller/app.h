@@ -37,7 +37,7 @@ namespace cxxa::controller {
 // request body; its effects are applied before the reply is sent.
 struct RestCall {
     std::string body;
-    bool ready = true;              // See RestRoute::prepare.
+    bool ready = true;  // See RestRoute::prepare.
 };
 struct RestRoute {
     using Handler = std::function<JsonReply(const RestCall &, Effects &)>;
@@ -46,7 +46,7 @@ struct RestRoute {
     {
     }
 
-    std::string method;             // GET, POST, PUT or DELETE.
+    std::string method;  // GET, POST, PUT or DELETE.
     std::string path;
     Handler handle;
     // Optional: runs first (in the main loop) and returns a condition the
@@ -57,7 +57,7 @@ struct RestRoute {
 };
 
 class App {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
 
     virtual ~App() = default;
@@ -100,7 +100,7 @@ public:
 };
 
 class AppType {
-public:
+  public:
     virtual ~AppType() = default;
     // Also its top-level key in the deployment, if has_section().
     virtual const char *name() const = 0;
@@ -111,7 +111,9 @@ public:
     // the core's: only the deployment's flows).
     virtual std::vector<std::string> switch_modes() const { return {}; }
     virtual void check_switch(const nlohmann::json &sw,
-                              const std::string &path, Errors &) const {}
+                              const std::string &path, Errors &) const
+    {
+    }
 
     // Validates its part of 'doc' against the switches and links parsed
     // into 'd' (called once those have no errors) and stores its settings
@@ -122,7 +124,9 @@ public:
     // generated flows to d's switches (the core checks them with 'check'
     // and reports errors under name()) or check flows of its own.
     virtual void expand(const nlohmann::json &doc, Deployment &d,
-                        const FlowChecker &check, Errors &) const {}
+                        const FlowChecker &check, Errors &) const
+    {
+    }
 
     virtual std::unique_ptr<App> make() const = 0;
 };

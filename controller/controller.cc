@@ -14,7 +14,7 @@
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vconn.h"
 #include "openvswitch/vlog.h"
-#include "util.h"   // Before the block: it has C++ parts.
+#include "util.h"  // Before the block: it has C++ parts.
 extern "C" {
 #include "socket-util.h"
 }
@@ -27,11 +27,10 @@ using nlohmann::json;
 
 namespace {
 
-constexpr size_t kMaxPassive = 1024;     // Accepted connections at once.
+constexpr size_t kMaxPassive = 1024;  // Accepted connections at once.
 constexpr size_t kMaxFileSize = 16 << 20;
 
-bool
-read_file(const std::string &path, std::string &text, std::string &error)
+bool read_file(const std::string &path, std::string &text, std::string &error)
 {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
@@ -50,9 +49,8 @@ read_file(const std::string &path, std::string &text, std::string &error)
 
 // Writes 'text' to 'path' atomically: a temporary file in the same
 // directory, fsync'd, renamed over it.
-bool
-write_file(const std::string &path, const std::string &text,
-           std::string &error)
+bool write_file(const std::string &path, const std::string &text,
+                std::string &error)
 {
     std::string tmp = path + ".tmp";
     FILE *f = fopen(tmp.c_str(), "w");
@@ -84,16 +82,15 @@ Controller::Controller(std::string deployment_file, uint32_t passive_versions)
         apps_.push_back(t->make());
     }
     n_pout_failed_.resize(apps_.size());
-    packet_in_hook_ = [this](SwitchConn &c, const uint8_t *frame,
-                             size_t len, uint32_t in_port) {
+    packet_in_hook_ = [this](SwitchConn &c, const uint8_t *frame, size_t len,
+                             uint32_t in_port) {
         return packet_in(c, frame, len, in_port);
     };
 }
 
 /* Offers a packet-in to each application in turn until one takes it. */
-bool
-Controller::packet_in(SwitchConn &c, const uint8_t *frame, size_t len,
-                      uint32_t in_port)
+bool Controller::packet_in(SwitchConn &c, const uint8_t *frame, size_t len,
+                           uint32_t in_port)
 {
     if (!c.spec()) {
         return false;
@@ -119,8 +116,7 @@ Controller::~Controller()
     latch_destroy(&reload_);
 }
 
-int
-Controller::listen(const std::string &target)
+int Controller::listen(const std::string &target)
 {
     pvconn *p;
     int error = pvconn_open(target.c_str(), passive_versions_, DSCP_DEFAULT,
@@ -131,8 +127,7 @@ Controller::listen(const std::string &target)
     return error;
 }
 
-bool
-Controller::reload(std::vector<std::string> &errors)
+bool Controller::reload(std::vector<std::string> &errors)
 {
     std::string text, error;
     if (!read_file(file_, text, error)) {
@@ -155,9 +150,8 @@ Controller::reload(std::vector<std::string> &errors)
     return true;
 }
 
-bool
-Controller::replace(const std::string &text, std::vector<std::string> &errors,
-                    int &http_status)
+bool Controller::replace(const std::string &text,
+                         std::vector<std::string> &errors, int &http_status)
 {
     auto d = parse_deployment_text(text, check_flow_text, errors);
     if (!d) {
@@ -177,8 +171,7 @@ Controller::replace(const std::string &text, std::vector<std::string> &errors,
     return true;
 }
 
-std::optional<SwitchSpec>
-Controller::passive_spec(uint64_t dpid) const
+std::optional<SwitchSpec> Controller::passive_spec(uint64_t dpid) const
 {
     const SwitchSpec *s = deployment_.find_switch_by_dpid(dpid);
     if (s && s->connect.empty()) {
@@ -189,8 +182,7 @@ Controller::passive_spec(uint64_t dpid) const
 
 /* The switch's deployment entry with what the applications add at run
  * time. */
-SwitchSpec
-Controller::with_apps(const SwitchSpec &s) const
+SwitchSpec Controller::with_apps(const SwitchSpec &s) const
 {
     SwitchSpec out = s;
     for (const auto &app : apps_) {
@@ -202,24 +194,23 @@ Controller::with_apps(const SwitchSpec &s) const
 /* Gives the connections of the switches in 'only' (all if null) their
  * entry again, with the applications' current flows; those that changed
  * are reconciled. */
-void
-Controller::refresh_specs(const std::set<std::string> *only)
+void Controller::refresh_specs(const std::set<std::string> *only)
 {
     for_each_conn([&](SwitchConn &c) {
         if (!c.spec() || (only && !only->count(c.spec()->name))) {
             return;
         }
         const SwitchSpec *base = deployment_.find_switch(c.spec()->name);
-        if (base && (c.passive() ? base->connect.empty()
-                                 : !base->connect.empty())) {
+        if (base
+            && (c.passive() ? base->connect.empty()
+                            : !base->connect.empty())) {
             c.set_spec(with_apps(*base));
         }
     });
 }
 
 template <class F>
-void
-Controller::for_each_conn(F f)
+void Controller::for_each_conn(F f)
 {
     for (auto &[name, conn] : active_) {
         f(*conn);
@@ -229,8 +220,7 @@ Controller::for_each_conn(F f)
     }
 }
 
-SwitchConn *
-Controller::conn_by_name(const std::string &name, SwitchConn *hint)
+SwitchConn *Controller::conn_by_name(const std::string &name, SwitchConn *hint)
 {
     if (hint && hint->spec() && hint->spec()->name == name) {
         return hint;
@@ -244,8 +234,7 @@ Controller::conn_by_name(const std::string &name, SwitchConn *hint)
     return found;
 }
 
-void
-Controller::apply_effects(const App &app, Effects &fx)
+void Controller::apply_effects(const App &app, Effects &fx)
 {
     for (size_t i = 0; i < apps_.size(); i++) {
         if (apps_[i].get() == &app) {
@@ -257,8 +246,7 @@ Controller::apply_effects(const App &app, Effects &fx)
 /* Re-sends the flows of the switches that changed, then the packet-outs,
  * each after the flow mods before it, then the forwards.  A switch that
  * comes back is given what it missed once it is in sync (run()). */
-void
-Controller::apply_effects(size_t app, Effects &fx, SwitchConn *origin)
+void Controller::apply_effects(size_t app, Effects &fx, SwitchConn *origin)
 {
     if (fx.all_flows_changed) {
         refresh_specs(nullptr);
@@ -267,14 +255,15 @@ Controller::apply_effects(size_t app, Effects &fx, SwitchConn *origin)
     }
     for (PacketOut &po : fx.packet_outs) {
         SwitchConn *c = conn_by_name(po.sw, origin);
-        std::string why = !c || !c->connected() ? "not connected"
-                        : c->send_packet_out(po.actions, po.frame);
+        std::string why = !c || !c->connected()
+                              ? "not connected"
+                              : c->send_packet_out(po.actions, po.frame);
         if (!why.empty()) {
             n_pout_failed_[app]++;
             static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
             VLOG_WARN_RL(&rl, "%s: %s: packet-out \"%s\" not sent: %s",
-                         apps_[app]->name(), po.sw.c_str(),
-                         po.actions.c_str(), why.c_str());
+                         apps_[app]->name(), po.sw.c_str(), po.actions.c_str(),
+                         why.c_str());
         }
     }
     for (const Forward &f : fx.forwards) {
@@ -284,10 +273,9 @@ Controller::apply_effects(size_t app, Effects &fx, SwitchConn *origin)
     }
 }
 
-void
-Controller::when(std::function<bool()> ready,
-                 App::Clock::time_point deadline,
-                 std::function<void(bool)> done)
+void Controller::when(std::function<bool()> ready,
+                      App::Clock::time_point deadline,
+                      std::function<void(bool)> done)
 {
     if (ready()) {
         done(true);
@@ -297,8 +285,7 @@ Controller::when(std::function<bool()> ready,
     }
 }
 
-void
-Controller::run_waiters()
+void Controller::run_waiters()
 {
     auto now = App::Clock::now();
     std::erase_if(waiters_, [now](Waiter &w) {
@@ -313,8 +300,7 @@ Controller::run_waiters()
     });
 }
 
-void
-Controller::apply(Deployment &&d)
+void Controller::apply(Deployment &&d)
 {
     deployment_ = std::move(d);
     generation_++;
@@ -324,8 +310,8 @@ Controller::apply(Deployment &&d)
     for (auto &app : apps_) {
         app_fx.push_back(app->configure(deployment_));
     }
-    VLOG_INFO("deployment generation %" PRIu64 ": %zu switches",
-              generation_, deployment_.switches.size());
+    VLOG_INFO("deployment generation %" PRIu64 ": %zu switches", generation_,
+              deployment_.switches.size());
 
     /* Active connections: keep those whose target and versions are
      * unchanged, retire the rest (their owned flows are deleted). */
@@ -371,8 +357,7 @@ Controller::apply(Deployment &&d)
     }
 }
 
-void
-Controller::post(std::function<void()> job)
+void Controller::post(std::function<void()> job)
 {
     {
         std::lock_guard<std::mutex> lock(jobs_mutex_);
@@ -381,14 +366,9 @@ Controller::post(std::function<void()> job)
     latch_set(&wake_);
 }
 
-void
-Controller::request_reload()
-{
-    latch_set(&reload_);
-}
+void Controller::request_reload() { latch_set(&reload_); }
 
-void
-Controller::run()
+void Controller::run()
 {
     if (latch_poll(&reload_)) {
         std::vector<std::string> errors;
@@ -418,8 +398,8 @@ Controller::run()
                 vconn_close(v);
                 continue;
             }
-            passive_.push_back(std::make_unique<SwitchConn>(
-                v, passive_versions_));
+            passive_.push_back(
+                std::make_unique<SwitchConn>(v, passive_versions_));
         }
     }
 
@@ -447,21 +427,21 @@ Controller::run()
 /* The applications' timers, and what switches that have just been
  * (re)synchronised may have missed while away.  Packet-outs go to switches
  * in sync only. */
-void
-Controller::run_apps()
+void Controller::run_apps()
 {
     std::vector<std::string> just_synced;
-    std::map<const SwitchConn *, uint64_t> synced;   /* Live ones only. */
+    std::map<const SwitchConn *, uint64_t> synced; /* Live ones only. */
     for_each_conn([&](SwitchConn &c) {
         auto it = synced_.find(&c);
-        if ((it == synced_.end() || it->second != c.n_syncs())
-            && c.spec() && c.in_sync()) {
+        if ((it == synced_.end() || it->second != c.n_syncs()) && c.spec()
+            && c.in_sync()) {
             just_synced.push_back(c.spec()->name);
         }
         /* Not in sync now (a new reconciliation started at once): keep
          * the old count, so that this is done when that one ends. */
-        synced[&c] = c.in_sync() ? c.n_syncs()
-                   : it == synced_.end() ? 0 : it->second;
+        synced[&c] = c.in_sync()           ? c.n_syncs()
+                     : it == synced_.end() ? 0
+                                           : it->second;
     });
     synced_ = std::move(synced);
     for (size_t i = 0; i < apps_.size(); i++) {
@@ -480,8 +460,7 @@ Controller::run_apps()
     }
 }
 
-void
-Controller::wait()
+void Controller::wait()
 {
     latch_wait(&wake_);
     latch_wait(&reload_);
@@ -511,13 +490,13 @@ Controller::wait()
     }
     if (next) {
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-            *next - App::Clock::now()).count();
+                      *next - App::Clock::now())
+                      .count();
         poll_timer_wait(std::max<long long>(ms, 0) + 1);
     }
 }
 
-json
-Controller::health() const
+json Controller::health() const
 {
     size_t connected = 0, in_sync = 0;
     auto count = [&](const SwitchConn &c) {
@@ -533,7 +512,8 @@ Controller::health() const
     json j = {
         {"status", "ok"},
         {"uptime_seconds", std::chrono::duration<double>(
-            std::chrono::steady_clock::now() - started_).count()},
+                               std::chrono::steady_clock::now() - started_)
+                               .count()},
         {"deployment_generation", generation_},
         {"switches_configured", deployment_.switches.size()},
         {"switches_connected", connected},
@@ -553,8 +533,7 @@ Controller::health() const
     return j;
 }
 
-json
-Controller::switches() const
+json Controller::switches() const
 {
     json list = json::array();
     auto add = [&](const SwitchConn &conn) {
@@ -581,10 +560,13 @@ Controller::switches() const
         }
         if (!seen) {
             list.push_back({
-                {"name", s.name}, {"dpid", format_dpid(*s.dpid)},
-                {"connection", "passive"}, {"connected", false},
+                {"name", s.name},
+                {"dpid", format_dpid(*s.dpid)},
+                {"connection", "passive"},
+                {"connected", false},
                 {"state", "waiting for the switch"},
-                {"mode", s.mode}, {"in_sync", false},
+                {"mode", s.mode},
+                {"in_sync", false},
                 {"openflow_version", nullptr},
             });
         }
@@ -592,16 +574,14 @@ Controller::switches() const
     return list;
 }
 
-std::string
-Controller::status_text() const
+std::string Controller::status_text() const
 {
     std::ostringstream out;
     json h = health();
-    out << "deployment: " << file_ << " (generation " << generation_
-        << ")\n";
+    out << "deployment: " << file_ << " (generation " << generation_ << ")\n";
     out << "switches: " << h["switches_configured"] << " configured, "
-        << h["switches_connected"] << " connected, "
-        << h["switches_in_sync"] << " in sync\n";
+        << h["switches_connected"] << " connected, " << h["switches_in_sync"]
+        << " in sync\n";
     for (const json &s : switches()) {
         out << "  " << s["name"].get<std::string>() << ": "
             << s["state"].get<std::string>();

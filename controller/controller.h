@@ -20,7 +20,7 @@
 #include "deployment.h"
 #include "switch_conn.h"
 
-#include "util.h"   // Before the block: it has C++ parts.
+#include "util.h"  // Before the block: it has C++ parts.
 extern "C" {
 #include "latch.h"
 }
@@ -30,7 +30,7 @@ struct pvconn;
 namespace cxxa::controller {
 
 class Controller {
-public:
+  public:
     // 'deployment_file' is read at start and on reload; PUT /deployment
     // writes it back.  Passive connections are accepted with 'versions'.
     Controller(std::string deployment_file, uint32_t passive_versions);
@@ -71,7 +71,7 @@ public:
     uint64_t generation() const { return generation_; }
     std::string status_text() const;
 
-private:
+  private:
     void apply(Deployment &&);
     std::optional<SwitchSpec> passive_spec(uint64_t dpid) const;
     SwitchSpec with_apps(const SwitchSpec &) const;
@@ -82,7 +82,8 @@ private:
     void run_apps();
     void run_waiters();
     SwitchConn *conn_by_name(const std::string &, SwitchConn *hint = nullptr);
-    template <class F> void for_each_conn(F f);
+    template <class F>
+    void for_each_conn(F f);
 
     std::string file_;
     uint32_t passive_versions_;
@@ -98,9 +99,9 @@ private:
     uint64_t n_reloads_ = 0, n_reload_failures_ = 0;
 
     std::vector<std::unique_ptr<App>> apps_;
-    std::vector<uint64_t> n_pout_failed_;     // Per app.
+    std::vector<uint64_t> n_pout_failed_;  // Per app.
     PacketInHook packet_in_hook_;
-    std::map<const SwitchConn *, uint64_t> synced_;   // n_syncs seen.
+    std::map<const SwitchConn *, uint64_t> synced_;  // n_syncs seen.
 
     struct Waiter {
         std::function<bool()> ready;

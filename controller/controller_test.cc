@@ -67,7 +67,7 @@ TEST_F(ControllerTest, WhenCallsBackAfterTheRunThatMadeItTrue)
     EXPECT_EQ(calls, 1);
     EXPECT_TRUE(result);
     c.run();
-    EXPECT_EQ(calls, 1);            // Once only.
+    EXPECT_EQ(calls, 1);  // Once only.
 }
 
 TEST_F(ControllerTest, WhenGivesUpAtTheDeadline)
@@ -100,8 +100,8 @@ TEST_F(ControllerTest, RestAddressInUseIsRefused)
     ASSERT_EQ(::bind(fd, (sockaddr *) &sin, sizeof sin), 0);
     ASSERT_EQ(getsockname(fd, (sockaddr *) &sin, &len), 0);
     close(fd);
-    const std::string address = "127.0.0.1:" +
-                                std::to_string(ntohs(sin.sin_port));
+    const std::string address = "127.0.0.1:"
+                                + std::to_string(ntohs(sin.sin_port));
 
     RestServer first(c), second(c);
     ASSERT_EQ(first.bind(address), "");

@@ -12,8 +12,7 @@ namespace cxxa::controller {
 
 using nlohmann::json;
 
-const SwitchSpec *
-Deployment::find_switch(const std::string &name) const
+const SwitchSpec *Deployment::find_switch(const std::string &name) const
 {
     for (const SwitchSpec &s : switches) {
         if (s.name == name) {
@@ -23,8 +22,7 @@ Deployment::find_switch(const std::string &name) const
     return nullptr;
 }
 
-const SwitchSpec *
-Deployment::find_switch_by_dpid(uint64_t dpid) const
+const SwitchSpec *Deployment::find_switch_by_dpid(uint64_t dpid) const
 {
     for (const SwitchSpec &s : switches) {
         if (s.dpid && *s.dpid == dpid) {
@@ -34,8 +32,7 @@ Deployment::find_switch_by_dpid(uint64_t dpid) const
     return nullptr;
 }
 
-std::string
-format_dpid(uint64_t dpid)
+std::string format_dpid(uint64_t dpid)
 {
     char buf[17];
     snprintf(buf, sizeof buf, "%016" PRIx64, dpid);
@@ -44,8 +41,7 @@ format_dpid(uint64_t dpid)
 
 namespace {
 
-bool
-valid_name(const std::string &s)
+bool valid_name(const std::string &s)
 {
     if (s.empty() || s.size() > 64) {
         return false;
@@ -58,8 +54,7 @@ valid_name(const std::string &s)
     return true;
 }
 
-std::optional<uint64_t>
-parse_dpid(const json &v)
+std::optional<uint64_t> parse_dpid(const json &v)
 {
     if (v.is_number_unsigned()) {
         return v.get<uint64_t>();
@@ -79,14 +74,15 @@ parse_dpid(const json &v)
         if (!isxdigit((unsigned char) c)) {
             return std::nullopt;
         }
-        x = (x << 4) | (isdigit((unsigned char) c) ? c - '0'
-                        : (tolower((unsigned char) c) - 'a' + 10));
+        x = (x << 4)
+            | (isdigit((unsigned char) c)
+                   ? c - '0'
+                   : (tolower((unsigned char) c) - 'a' + 10));
     }
     return x;
 }
 
-bool
-split_endpoint(const std::string &s, std::string &sw, std::string &port)
+bool split_endpoint(const std::string &s, std::string &sw, std::string &port)
 {
     size_t colon = s.find(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == s.size()) {
@@ -99,8 +95,7 @@ split_endpoint(const std::string &s, std::string &sw, std::string &port)
 
 const char *kNameRule = "1 to 64 characters from [A-Za-z0-9_.-]";
 
-JsonSchema
-switch_schema()
+JsonSchema switch_schema()
 {
     JsonSchema schema = {
         required("name", JsonType::kString, kNameRule),
@@ -111,7 +106,8 @@ switch_schema()
         integer("probe_interval", 0, 3600),
         integer("max_backoff", 1, 3600),
         integer("audit_interval", 0, 86400),
-        optional("ports", JsonType::kObject, "an object mapping port names "
+        optional("ports", JsonType::kObject,
+                 "an object mapping port names "
                  "to OpenFlow port numbers"),
         optional("flows", JsonType::kArray, "an array of flow strings"),
     };
@@ -124,8 +120,7 @@ switch_schema()
 }
 
 // "static" and the applications' modes.
-std::vector<std::string>
-switch_modes()
+std::vector<std::string> switch_modes()
 {
     std::vector<std::string> modes = {kStaticMode};
     for (const AppType *t : app_types()) {
@@ -137,20 +132,20 @@ switch_modes()
 }
 
 // "\"a\", \"b\" or \"c\"".
-std::string
-alternatives(const std::vector<std::string> &v)
+std::string alternatives(const std::vector<std::string> &v)
 {
     std::string s;
     for (size_t i = 0; i < v.size(); i++) {
-        s += (i == 0 ? "" : i + 1 == v.size() ? " or " : ", ")
-            + ("\"" + v[i] + "\"");
+        s += (i == 0              ? ""
+              : i + 1 == v.size() ? " or "
+                                  : ", ")
+             + ("\"" + v[i] + "\"");
     }
     return s;
 }
 
-void
-parse_switch(Errors &e, const json &j, const std::string &path,
-             SwitchSpec &s)
+void parse_switch(Errors &e, const json &j, const std::string &path,
+                  SwitchSpec &s)
 {
     static const JsonSchema schema = switch_schema();
     static const std::vector<std::string> modes = switch_modes();
@@ -165,7 +160,8 @@ parse_switch(Errors &e, const json &j, const std::string &path,
     if (j.contains("dpid")) {
         s.dpid = parse_dpid(j["dpid"]);
         if (!s.dpid) {
-            e.add(path + ".dpid", "must be up to 16 hex digits "
+            e.add(path + ".dpid",
+                  "must be up to 16 hex digits "
                   "(optionally 0x-prefixed) or an unsigned integer");
         }
     }
@@ -174,7 +170,8 @@ parse_switch(Errors &e, const json &j, const std::string &path,
         std::string t = v.is_string() ? v.get<std::string>() : "";
         if (!t.starts_with("tcp:") && !t.starts_with("ssl:")
             && !t.starts_with("unix:")) {
-            e.add(path + ".connect", "must be an active OpenFlow target: "
+            e.add(path + ".connect",
+                  "must be an active OpenFlow target: "
                   "tcp:IP[:PORT], ssl:IP[:PORT] or unix:FILE (switches "
                   "that connect to us need \"dpid\" instead)");
         } else {
@@ -183,7 +180,7 @@ parse_switch(Errors &e, const json &j, const std::string &path,
     }
     if (!j.contains("connect") && !j.contains("dpid")) {
         e.add(path, "needs \"connect\" (we connect to the switch) or "
-              "\"dpid\" (the switch connects to us), or both");
+                    "\"dpid\" (the switch connects to us), or both");
     }
     if (j.contains("mode")) {
         const json &v = j["mode"];
@@ -214,7 +211,7 @@ parse_switch(Errors &e, const json &j, const std::string &path,
         }
         if (!ok) {
             e.add(path + ".openflow", "must be a non-empty array of "
-                  "\"OpenFlow10\" ... \"OpenFlow15\"");
+                                      "\"OpenFlow10\" ... \"OpenFlow15\"");
         } else {
             s.versions = bits;
         }
@@ -223,7 +220,7 @@ parse_switch(Errors &e, const json &j, const std::string &path,
         int x = j["probe_interval"].get<int>();
         if (x > 0 && x < 5) {
             e.add(path + ".probe_interval", "must be 0 (off) or at least 5 "
-                  "seconds");
+                                            "seconds");
         }
         s.probe_interval = x;
     }
@@ -240,14 +237,13 @@ parse_switch(Errors &e, const json &j, const std::string &path,
             std::string p = path + ".ports." + it.key();
             if (!valid_name(it.key())) {
                 e.add(p, "port name must be 1 to 64 characters from "
-                      "[A-Za-z0-9_.-]");
-            } else if (!it->is_number_integer()
-                       || it->get<long long>() < 1
+                         "[A-Za-z0-9_.-]");
+            } else if (!it->is_number_integer() || it->get<long long>() < 1
                        || it->get<long long>() > 0xfeff) {
                 e.add(p, "must be an OpenFlow port number from 1 to 65279");
             } else if (!numbers.insert(it->get<long long>()).second) {
-                e.add(p, "port number " + std::to_string(
-                          it->get<long long>()) + " used twice");
+                e.add(p, "port number " + std::to_string(it->get<long long>())
+                             + " used twice");
             } else {
                 s.ports[it.key()] = it->get<uint32_t>();
             }
@@ -257,7 +253,8 @@ parse_switch(Errors &e, const json &j, const std::string &path,
         const json &v = j["flows"];
         for (size_t i = 0; i < v.size(); i++) {
             if (!v[i].is_string()) {
-                e.add(index_path(path + ".flows", i), "must be a string in "
+                e.add(index_path(path + ".flows", i),
+                      "must be a string in "
                       "ovs-ofctl add-flow syntax");
             } else {
                 s.flows.push_back(v[i].get<std::string>());
@@ -269,14 +266,13 @@ parse_switch(Errors &e, const json &j, const std::string &path,
     }
 }
 
-JsonSchema
-document_schema()
+JsonSchema document_schema()
 {
     JsonSchema schema = {
         optional("description", JsonType::kString, "a string"),
-        required("switches", JsonType::kArray,
-                 "an array of switch objects"),
-        optional("links", JsonType::kArray, "an array of {\"a\": "
+        required("switches", JsonType::kArray, "an array of switch objects"),
+        optional("links", JsonType::kArray,
+                 "an array of {\"a\": "
                  "\"SWITCH:PORT\", \"b\": \"SWITCH:PORT\"}"),
     };
     for (const AppType *t : app_types()) {
@@ -287,8 +283,7 @@ document_schema()
     return schema;
 }
 
-void
-parse_links(Errors &e, const json &links, Deployment &d)
+void parse_links(Errors &e, const json &links, Deployment &d)
 {
     static const JsonSchema schema = {
         required("a", JsonType::kString, "\"SWITCH:PORT\""),
@@ -321,7 +316,7 @@ parse_links(Errors &e, const json &links, Deployment &d)
                 ok = false;
             } else if (!s->ports.count(port)) {
                 e.add(p, "switch \"" + sw + "\" has no port \"" + port
-                      + "\" in its \"ports\"");
+                             + "\" in its \"ports\"");
                 ok = false;
             }
             (end[0] == 'a' ? link.a_switch : link.b_switch) = sw;
@@ -335,16 +330,14 @@ parse_links(Errors &e, const json &links, Deployment &d)
 
 // Checks the flows of each switch from index from[i] on (all if 'from' is
 // empty); 'where' names the error's path for switch i, flow k.
-void
-check_flows(Errors &e, const Deployment &d, const FlowChecker &check_flow,
-            const std::vector<size_t> &from,
-            const std::function<void(size_t, size_t,
-                                     const std::string &)> &report)
+void check_flows(
+    Errors &e, const Deployment &d, const FlowChecker &check_flow,
+    const std::vector<size_t> &from,
+    const std::function<void(size_t, size_t, const std::string &)> &report)
 {
     for (size_t i = 0; check_flow && i < d.switches.size(); i++) {
         const SwitchSpec &s = d.switches[i];
-        for (size_t k = from.empty() ? 0 : from[i]; k < s.flows.size();
-             k++) {
+        for (size_t k = from.empty() ? 0 : from[i]; k < s.flows.size(); k++) {
             std::string why = check_flow(s, s.flows[k]);
             if (!why.empty()) {
                 report(i, k, why);
@@ -355,9 +348,9 @@ check_flows(Errors &e, const Deployment &d, const FlowChecker &check_flow,
 
 }  // namespace
 
-std::optional<Deployment>
-parse_deployment(const json &doc, const FlowChecker &check_flow,
-                 std::vector<std::string> &errors)
+std::optional<Deployment> parse_deployment(const json &doc,
+                                           const FlowChecker &check_flow,
+                                           std::vector<std::string> &errors)
 {
     static const JsonSchema schema = document_schema();
     Errors e(errors);
@@ -404,10 +397,12 @@ parse_deployment(const json &doc, const FlowChecker &check_flow,
 
     // Flows last, so that a switch's ports are known to the checker.
     if (errors.size() == first_error) {
-        check_flows(e, d, check_flow, {}, [&](size_t i, size_t k,
-                                              const std::string &why) {
-            e.add(index_path(index_path("switches", i) + ".flows", k), why);
-        });
+        check_flows(
+            e, d, check_flow, {},
+            [&](size_t i, size_t k, const std::string &why) {
+                e.add(index_path(index_path("switches", i) + ".flows", k),
+                      why);
+            });
     }
     // Then the flows that applications generate, appended to their
     // switches'.
@@ -420,12 +415,13 @@ parse_deployment(const json &doc, const FlowChecker &check_flow,
             n_before.push_back(s.flows.size());
         }
         t->expand(doc, d, check_flow, e);
-        check_flows(e, d, check_flow, n_before, [&](size_t i, size_t k,
-                                                    const std::string &why) {
-            const SwitchSpec &s = d.switches[i];
-            e.add(t->name(), "flow generated for \"" + s.name + "\" ("
-                  + s.flows[k] + ") rejected: " + why);
-        });
+        check_flows(e, d, check_flow, n_before,
+                    [&](size_t i, size_t k, const std::string &why) {
+                        const SwitchSpec &s = d.switches[i];
+                        e.add(t->name(), "flow generated for \"" + s.name
+                                             + "\" (" + s.flows[k]
+                                             + ") rejected: " + why);
+                    });
     }
     if (errors.size() != first_error) {
         return std::nullopt;

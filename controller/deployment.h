@@ -32,15 +32,15 @@ constexpr uint32_t kOf15 = 1u << 0x06;
 
 struct SwitchSpec {
     std::string name;
-    std::optional<uint64_t> dpid;   // Required for passive switches.
-    std::string connect;            // Active target, e.g. tcp:IP:PORT.
+    std::optional<uint64_t> dpid;  // Required for passive switches.
+    std::string connect;           // Active target, e.g. tcp:IP:PORT.
     std::string mode = kStaticMode;
-    uint32_t versions = kOf10 | kOf13;   // 1.3 preferred, 1.0 accepted.
-    int probe_interval = 5;         // Seconds; echo keepalive.
-    int max_backoff = 4;            // Seconds between reconnect attempts.
-    int audit_interval = 60;        // Seconds between re-reconciles; 0 off.
-    std::map<std::string, uint32_t> ports;   // Port name -> OpenFlow port.
-    std::vector<std::string> flows;          // ovs-ofctl add-flow syntax.
+    uint32_t versions = kOf10 | kOf13;  // 1.3 preferred, 1.0 accepted.
+    int probe_interval = 5;             // Seconds; echo keepalive.
+    int max_backoff = 4;                // Seconds between reconnect attempts.
+    int audit_interval = 60;  // Seconds between re-reconciles; 0 off.
+    std::map<std::string, uint32_t> ports;  // Port name -> OpenFlow port.
+    std::vector<std::string> flows;         // ovs-ofctl add-flow syntax.
     // Reconciliation leaves the flows applications install at run time
     // (cookie kCookieApp) alone; otherwise it removes them.
     bool keep_app_flows = false;
@@ -63,13 +63,12 @@ struct Deployment {
     std::vector<LinkSpec> links;
     // By application name.
     std::map<std::string, std::shared_ptr<const AppConfig>> configs;
-    nlohmann::json source;          // The document as given.
+    nlohmann::json source;  // The document as given.
 
     const SwitchSpec *find_switch(const std::string &name) const;
     const SwitchSpec *find_switch_by_dpid(uint64_t dpid) const;
 
-    void set_config(const std::string &app,
-                    std::shared_ptr<const AppConfig> c)
+    void set_config(const std::string &app, std::shared_ptr<const AppConfig> c)
     {
         configs[app] = std::move(c);
     }
@@ -96,9 +95,9 @@ std::optional<Deployment> parse_deployment(const nlohmann::json &doc,
                                            std::vector<std::string> &errors);
 
 // Parses text (a file's contents or a request body) as JSON first.
-std::optional<Deployment> parse_deployment_text(
-    const std::string &text, const FlowChecker &check_flow,
-    std::vector<std::string> &errors);
+std::optional<Deployment>
+parse_deployment_text(const std::string &text, const FlowChecker &check_flow,
+                      std::vector<std::string> &errors);
 
 std::string format_dpid(uint64_t);
 

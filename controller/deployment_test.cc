@@ -83,7 +83,7 @@ TEST(DeploymentTest, SwitchFields)
     EXPECT_TRUE(has_error(e, "switches[3].openflow: must be"));
     EXPECT_TRUE(has_error(e, "switches[3].probe_interval: must be 0 (off)"));
     EXPECT_TRUE(has_error(e, "switches[3].max_backoff: must be an integer "
-                          "from 1 to 3600"));
+                             "from 1 to 3600"));
     EXPECT_TRUE(has_error(e, "switches[3].ports.p: must be an OpenFlow port"));
     EXPECT_TRUE(has_error(e, "switches[3].ports.q: must be an OpenFlow port"));
     EXPECT_TRUE(has_error(e, "switches[3].ports.r: must be an OpenFlow port"));
@@ -155,15 +155,16 @@ TEST(DeploymentTest, ApplicationSectionsAreObjects)
         const std::string name = t->name();
         n++;
         EXPECT_TRUE(errors_of(json{{"switches", json::array()},
-                                   {name, json::object()}}).empty())
+                                   {name, json::object()}})
+                        .empty())
             << name;
         EXPECT_TRUE(has_error(errors_of(json{{"switches", json::array()},
                                              {name, json::array()}}),
                               name + ": must be an object"))
             << name;
-        EXPECT_TRUE(has_error(errors_of(json{{"switches", json::array()},
-                                             {name, {{"x", 1}}}}),
-                              name + ".x: unknown field"))
+        EXPECT_TRUE(has_error(
+            errors_of(json{{"switches", json::array()}, {name, {{"x", 1}}}}),
+            name + ".x: unknown field"))
             << name;
     }
     EXPECT_GE(n, 1u);

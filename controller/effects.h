@@ -12,8 +12,8 @@ namespace cxxa::controller {
 // A packet the controller sends from switch 'sw' (in_port CONTROLLER),
 // ordered after every flow mod requested before it.
 struct PacketOut {
-    std::string sw;                 // Switch name.
-    std::string actions;            // ovs-ofctl syntax.
+    std::string sw;       // Switch name.
+    std::string actions;  // ovs-ofctl syntax.
     std::vector<uint8_t> frame;
 };
 
@@ -30,18 +30,18 @@ struct Forward {
     std::vector<uint8_t> frame;
     std::optional<int> flow_idle_timeout;
 };
-constexpr uint32_t kFloodPort = 0xfffb;     // OFPP_FLOOD.
+constexpr uint32_t kFloodPort = 0xfffb;  // OFPP_FLOOD.
 
 struct Effects {
-    bool all_flows_changed = false;         // Re-send every switch's flows,
-    std::set<std::string> flows_changed;    // or these switches' ...
-    std::vector<PacketOut> packet_outs;     // ... then these, in order.
+    bool all_flows_changed = false;       // Re-send every switch's flows,
+    std::set<std::string> flows_changed;  // or these switches' ...
+    std::vector<PacketOut> packet_outs;   // ... then these, in order.
     std::vector<Forward> forwards;
 
     bool empty() const
     {
         return !all_flows_changed && flows_changed.empty()
-            && packet_outs.empty() && forwards.empty();
+               && packet_outs.empty() && forwards.empty();
     }
 };
 

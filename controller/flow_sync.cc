@@ -4,9 +4,8 @@
 
 namespace cxxa::controller {
 
-SyncPlan
-plan_sync(const std::vector<FlowKey> &desired,
-          const std::vector<FlowKey> &installed, bool keep_app_flows)
+SyncPlan plan_sync(const std::vector<FlowKey> &desired,
+                   const std::vector<FlowKey> &installed, bool keep_app_flows)
 {
     SyncPlan plan;
     std::unordered_set<std::string> installed_full, desired_full;
@@ -20,7 +19,7 @@ plan_sync(const std::vector<FlowKey> &desired,
     for (size_t i = 0; i < desired.size(); i++) {
         const FlowKey &f = desired[i];
         if (!desired_full.insert(f.full).second) {
-            continue;                       /* Same flow listed twice. */
+            continue; /* Same flow listed twice. */
         }
         desired_match.insert(f.match);
         if (installed_full.count(f.full)) {

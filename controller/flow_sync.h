@@ -14,26 +14,25 @@ namespace cxxa::controller {
 // made them.  Flows with any other cookie are never touched.
 constexpr uint64_t kOwnerCookie = 0x6378786100000000ULL;
 constexpr uint64_t kOwnerCookieMask = 0xffffffff00000000ULL;
-constexpr uint64_t kCookieDeployment = kOwnerCookie | 0;   // Reconciled.
+constexpr uint64_t kCookieDeployment = kOwnerCookie | 0;  // Reconciled.
 // Flows applications install themselves at run time (with timeouts),
 // outside reconciliation.
 constexpr uint64_t kCookieApp = kOwnerCookie | 1;
 
-inline bool
-is_owned_cookie(uint64_t cookie)
+inline bool is_owned_cookie(uint64_t cookie)
 {
     return (cookie & kOwnerCookieMask) == kOwnerCookie;
 }
 
 struct FlowKey {
-    std::string match;   // "table=T,priority=P,MATCH": the flow's identity.
-    std::string full;    // match, cookie, timeouts, actions: everything.
+    std::string match;  // "table=T,priority=P,MATCH": the flow's identity.
+    std::string full;   // match, cookie, timeouts, actions: everything.
     uint64_t cookie = kCookieDeployment;
 };
 
 struct SyncPlan {
-    std::vector<size_t> add;      // Indexes into 'desired'.
-    std::vector<size_t> remove;   // Indexes into 'installed'.
+    std::vector<size_t> add;     // Indexes into 'desired'.
+    std::vector<size_t> remove;  // Indexes into 'installed'.
     size_t kept = 0;
 };
 
@@ -45,7 +44,6 @@ struct SyncPlan {
 // removed unless 'keep_app_flows'.  Flows with cookies we do not own must
 // not be in 'installed'; they are ignored if they are.
 SyncPlan plan_sync(const std::vector<FlowKey> &desired,
-                   const std::vector<FlowKey> &installed,
-                   bool keep_app_flows);
+                   const std::vector<FlowKey> &installed, bool keep_app_flows);
 
 }  // namespace cxxa::controller

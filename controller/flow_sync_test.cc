@@ -12,16 +12,14 @@ using namespace cxxa::controller;
 
 namespace {
 
-FlowKey
-key(const std::string &match, const std::string &actions,
-    uint64_t cookie = kCookieDeployment)
+FlowKey key(const std::string &match, const std::string &actions,
+            uint64_t cookie = kCookieDeployment)
 {
-    return {match, match + " cookie=" + std::to_string(cookie) + " "
-                   + actions, cookie};
+    return {match, match + " cookie=" + std::to_string(cookie) + " " + actions,
+            cookie};
 }
 
-bool
-contains(const std::vector<size_t> &v, size_t x)
+bool contains(const std::vector<size_t> &v, size_t x)
 {
     return std::find(v.begin(), v.end(), x) != v.end();
 }
@@ -64,8 +62,7 @@ TEST(FlowSyncTest, ChangedActionsReplaceWithoutDelete)
 
 TEST(FlowSyncTest, ForeignFlowsAreNeverTouched)
 {
-    SyncPlan p = plan_sync({}, {key("a", "1", 0x1), key("b", "2", 0)},
-                           false);
+    SyncPlan p = plan_sync({}, {key("a", "1", 0x1), key("b", "2", 0)}, false);
     EXPECT_TRUE(p.remove.empty());
     EXPECT_FALSE(is_owned_cookie(0x6378786000000000ULL));
     EXPECT_TRUE(is_owned_cookie(0x63787861000000ffULL));
@@ -92,12 +89,14 @@ TEST(FlowSyncTest, CanonicalKeysSurviveTheWire)
     spec.ports = {{"p1", 1}, {"p2", 2}};
     const char *pairs[][2] = {
         {"in_port=p1,actions=mod_dl_src:00:00:00:00:00:01,output:p2",
-         "priority=32768,in_port=1,actions=set_field:00:00:00:00:00:01->eth_src,output:2"},
-        {"tcp,tp_dst=80,actions=drop", "ip,nw_proto=6,tcp_dst=80,actions=drop"},
+         "priority=32768,in_port=1,actions=set_field:00:00:00:00:00:01->eth_"
+         "src,output:2"},
+        {"tcp,tp_dst=80,actions=drop",
+         "ip,nw_proto=6,tcp_dst=80,actions=drop"},
         {"actions=router:echo_reply,output:2", "actions=router:echo_reply,2"},
     };
-    for (uint32_t proto : {(uint32_t) OFPUTIL_P_OF13_OXM,
-                           (uint32_t) OFPUTIL_P_OF10_NXM_TID}) {
+    for (uint32_t proto :
+         {(uint32_t) OFPUTIL_P_OF13_OXM, (uint32_t) OFPUTIL_P_OF10_NXM_TID}) {
         for (const auto &pair : pairs) {
             FlowMod a, b;
             ASSERT_EQ(a.parse(spec, pair[0]), "");

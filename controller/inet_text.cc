@@ -7,8 +7,7 @@ namespace cxxa::controller {
 
 namespace {
 
-int
-hex_digit(char c)
+int hex_digit(char c)
 {
     if (c >= '0' && c <= '9') {
         return c - '0';
@@ -23,8 +22,7 @@ hex_digit(char c)
 }
 
 // 'n' pairs of hex digits separated by ':', the whole of 's'.
-bool
-parse_hex_pairs(const std::string &s, size_t n, uint64_t &out)
+bool parse_hex_pairs(const std::string &s, size_t n, uint64_t &out)
 {
     if (s.size() != 3 * n - 1) {
         return false;
@@ -42,8 +40,7 @@ parse_hex_pairs(const std::string &s, size_t n, uint64_t &out)
 }
 
 // A decimal number without sign or leading zero, at most 'max'.
-bool
-parse_decimal(const std::string &s, unsigned max, unsigned &out)
+bool parse_decimal(const std::string &s, unsigned max, unsigned &out)
 {
     if (s.empty() || s.size() > 10 || (s.size() > 1 && s[0] == '0')) {
         return false;
@@ -64,8 +61,7 @@ parse_decimal(const std::string &s, unsigned max, unsigned &out)
 
 }  // namespace
 
-std::string
-format_ip(uint32_t a)
+std::string format_ip(uint32_t a)
 {
     char buf[16];
     snprintf(buf, sizeof buf, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff,
@@ -73,8 +69,7 @@ format_ip(uint32_t a)
     return buf;
 }
 
-std::string
-format_mac(uint64_t m)
+std::string format_mac(uint64_t m)
 {
     char buf[18];
     snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x",
@@ -84,8 +79,7 @@ format_mac(uint64_t m)
     return buf;
 }
 
-bool
-parse_ip(const std::string &s, uint32_t &out)
+bool parse_ip(const std::string &s, uint32_t &out)
 {
     uint32_t a = 0;
     size_t start = 0;
@@ -103,15 +97,13 @@ parse_ip(const std::string &s, uint32_t &out)
     return true;
 }
 
-bool
-parse_mac(const std::string &s, uint64_t &out)
+bool parse_mac(const std::string &s, uint64_t &out)
 {
     return parse_hex_pairs(s, 6, out);
 }
 
-bool
-parse_cidr(const std::string &s, uint32_t &address, unsigned &prefix,
-           unsigned min_prefix, unsigned max_prefix)
+bool parse_cidr(const std::string &s, uint32_t &address, unsigned &prefix,
+                unsigned min_prefix, unsigned max_prefix)
 {
     size_t slash = s.find('/');
     uint32_t a;
@@ -126,8 +118,8 @@ parse_cidr(const std::string &s, uint32_t &address, unsigned &prefix,
     return true;
 }
 
-bool
-parse_mac_prefix(const std::string &s, uint64_t &prefix, unsigned &n_bytes)
+bool parse_mac_prefix(const std::string &s, uint64_t &prefix,
+                      unsigned &n_bytes)
 {
     for (unsigned n = 1; n <= 5; n++) {
         uint64_t x;

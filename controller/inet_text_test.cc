@@ -20,13 +20,13 @@ TEST(InetTextTest, Ipv4RoundTrip)
 TEST(InetTextTest, Ipv4IsStrict)
 {
     uint32_t a = 7;
-    for (const char *bad : {"", "1.2.3", "1.2.3.4.5", "256.0.0.1", "01.2.3.4",
-                            "1.2.3.4 ", " 1.2.3.4", "+1.2.3.4", "1..3.4",
-                            "1.2.3.4/8", "a.b.c.d", "1.2.3.-4",
-                            "99999999999.1.1.1"}) {
+    for (const char *bad :
+         {"", "1.2.3", "1.2.3.4.5", "256.0.0.1", "01.2.3.4", "1.2.3.4 ",
+          " 1.2.3.4", "+1.2.3.4", "1..3.4", "1.2.3.4/8", "a.b.c.d", "1.2.3.-4",
+          "99999999999.1.1.1"}) {
         EXPECT_FALSE(parse_ip(bad, a)) << bad;
     }
-    EXPECT_EQ(a, 7u);                   // Untouched on error.
+    EXPECT_EQ(a, 7u);  // Untouched on error.
 }
 
 TEST(InetTextTest, MacRoundTrip)
@@ -39,9 +39,9 @@ TEST(InetTextTest, MacRoundTrip)
     ASSERT_TRUE(parse_mac("ff:ff:ff:ff:ff:ff", m));
     EXPECT_FALSE(is_unicast_mac(m));
     EXPECT_FALSE(is_unicast_mac(0x010000000000ull));
-    for (const char *bad : {"", "02:00:00:00:00", "02:00:00:00:00:aa:bb",
-                            "2:0:0:0:0:aa", "02-00-00-00-00-aa",
-                            "02:00:00:00:00:ag", "0200.0000.00aa"}) {
+    for (const char *bad :
+         {"", "02:00:00:00:00", "02:00:00:00:00:aa:bb", "2:0:0:0:0:aa",
+          "02-00-00-00-00-aa", "02:00:00:00:00:ag", "0200.0000.00aa"}) {
         EXPECT_FALSE(parse_mac(bad, m)) << bad;
     }
 }

@@ -5,62 +5,63 @@ namespace cxxa::controller {
 
 using nlohmann::json;
 
-std::string
-field_path(const std::string &path, const std::string &key)
+std::string field_path(const std::string &path, const std::string &key)
 {
     return path.empty() ? key : path + "." + key;
 }
 
-std::string
-index_path(const std::string &path, size_t index)
+std::string index_path(const std::string &path, size_t index)
 {
     return path + "[" + std::to_string(index) + "]";
 }
 
-JsonField
-required(const char *key, JsonType type, std::string what)
+JsonField required(const char *key, JsonType type, std::string what)
 {
     return {key, type, true, 0, 0, std::move(what)};
 }
 
-JsonField
-optional(const char *key, JsonType type, std::string what)
+JsonField optional(const char *key, JsonType type, std::string what)
 {
     return {key, type, false, 0, 0, std::move(what)};
 }
 
-JsonField
-integer(const char *key, long long min, long long max, bool is_required)
+JsonField integer(const char *key, long long min, long long max,
+                  bool is_required)
 {
     return {key, JsonType::kInteger, is_required, min, max, ""};
 }
 
 namespace {
 
-bool
-has_type(const json &v, JsonType type)
+bool has_type(const json &v, JsonType type)
 {
     switch (type) {
-    case JsonType::kAny: return true;
-    case JsonType::kObject: return v.is_object();
-    case JsonType::kArray: return v.is_array();
-    case JsonType::kString: return v.is_string();
-    case JsonType::kBoolean: return v.is_boolean();
-    case JsonType::kInteger: return v.is_number_integer();
+    case JsonType::kAny:
+        return true;
+    case JsonType::kObject:
+        return v.is_object();
+    case JsonType::kArray:
+        return v.is_array();
+    case JsonType::kString:
+        return v.is_string();
+    case JsonType::kBoolean:
+        return v.is_boolean();
+    case JsonType::kInteger:
+        return v.is_number_integer();
     }
     return false;
 }
 
 // Why 'v' is not a valid value of 'f', or "" if it is.
-std::string
-invalid(const JsonField &f, const json &v, const char *required_sep)
+std::string invalid(const JsonField &f, const json &v,
+                    const char *required_sep)
 {
     if (f.type == JsonType::kInteger) {
         bool in_range = false;
         if (v.is_number_unsigned()) {
             uint64_t x = v.get<uint64_t>();
             in_range = f.max >= 0 && x <= uint64_t(f.max)
-                && (f.min <= 0 || x >= uint64_t(f.min));
+                       && (f.min <= 0 || x >= uint64_t(f.min));
         } else if (v.is_number_integer()) {
             long long x = v.get<long long>();
             in_range = x >= f.min && x <= f.max;
@@ -68,9 +69,10 @@ invalid(const JsonField &f, const json &v, const char *required_sep)
         if (in_range) {
             return "";
         }
-        return !f.what.empty() ? "must be " + f.what
-             : "must be an integer from " + std::to_string(f.min) + " to "
-               + std::to_string(f.max);
+        return !f.what.empty()
+                   ? "must be " + f.what
+                   : "must be an integer from " + std::to_string(f.min)
+                         + " to " + std::to_string(f.max);
     }
     if (has_type(v, f.type)) {
         return "";
@@ -81,9 +83,8 @@ invalid(const JsonField &f, const json &v, const char *required_sep)
 
 }  // namespace
 
-Checked
-check(const json &obj, const std::string &path, const JsonSchema &schema,
-      Errors &e)
+Checked check(const json &obj, const std::string &path,
+              const JsonSchema &schema, Errors &e)
 {
     Checked c;
     size_t before = e.count();
@@ -101,9 +102,10 @@ check(const json &obj, const std::string &path, const JsonSchema &schema,
         if (!obj.contains(f.key)) {
             if (f.required) {
                 e.add(p, f.type == JsonType::kInteger && f.what.empty()
-                      ? "required: an integer from " + std::to_string(f.min)
-                        + " to " + std::to_string(f.max)
-                      : "required: " + f.what);
+                             ? "required: an integer from "
+                                   + std::to_string(f.min) + " to "
+                                   + std::to_string(f.max)
+                             : "required: " + f.what);
             }
             continue;
         }
@@ -118,8 +120,7 @@ check(const json &obj, const std::string &path, const JsonSchema &schema,
     return c;
 }
 
-std::string
-check_request(const json &body, const JsonSchema &schema)
+std::string check_request(const json &body, const JsonSchema &schema)
 {
     for (auto it = body.begin(); it != body.end(); ++it) {
         bool known = false;

@@ -23,7 +23,7 @@ namespace cxxa::controller {
 
 // "PATH: why" lines, appended to a caller's vector.
 class Errors {
-public:
+  public:
     explicit Errors(std::vector<std::string> &out) : out_(out) {}
     void add(const std::string &path, const std::string &why)
     {
@@ -32,7 +32,7 @@ public:
     size_t count() const { return out_.size(); }
     const std::vector<std::string> &lines() const { return out_; }
 
-private:
+  private:
     std::vector<std::string> &out_;
 };
 
@@ -41,14 +41,19 @@ std::string field_path(const std::string &path, const std::string &key);
 std::string index_path(const std::string &path, size_t index);
 
 enum class JsonType {
-    kAny, kObject, kArray, kString, kBoolean, kInteger,
+    kAny,
+    kObject,
+    kArray,
+    kString,
+    kBoolean,
+    kInteger,
 };
 
 struct JsonField {
     const char *key;
     JsonType type = JsonType::kAny;
     bool required = false;
-    long long min = 0, max = 0;     // kInteger only.
+    long long min = 0, max = 0;  // kInteger only.
     // What the value must be, for errors: a missing required field says
     // "required: WHAT", a wrong type "must be WHAT" (a required field:
     // "required: WHAT" too).  Integers say "must be an integer from MIN to
@@ -67,12 +72,12 @@ using JsonSchema = std::vector<JsonField>;
 // The result of a check: which of the schema's fields are present and
 // valid.
 class Checked {
-public:
+  public:
     bool ok() const { return ok_; }
     // Present and of the right type (and range).
     bool has(const char *key) const { return valid_.count(key) != 0; }
 
-private:
+  private:
     friend Checked check(const nlohmann::json &, const std::string &,
                          const JsonSchema &, Errors &);
     bool ok_ = true;

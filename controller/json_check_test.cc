@@ -18,8 +18,8 @@ const JsonSchema kSchema = {
     optional("any", JsonType::kAny, ""),
 };
 
-std::vector<std::string>
-errors_of(const json &obj, const std::string &path = "top")
+std::vector<std::string> errors_of(const json &obj,
+                                   const std::string &path = "top")
 {
     std::vector<std::string> out;
     Errors e(out);
@@ -40,7 +40,7 @@ TEST(JsonCheckTest, ValidObjectHasEveryPresentField)
     EXPECT_TRUE(c.has("name"));
     EXPECT_TRUE(c.has("size"));
     EXPECT_TRUE(c.has("any"));
-    EXPECT_FALSE(c.has("tags"));       // Absent.
+    EXPECT_FALSE(c.has("tags"));  // Absent.
 }
 
 TEST(JsonCheckTest, MissingRequiredKey)
@@ -50,8 +50,8 @@ TEST(JsonCheckTest, MissingRequiredKey)
     std::vector<std::string> out;
     Errors e(out);
     check(json::object(), "", {integer("n", 0, 5, true)}, e);
-    EXPECT_EQ(out, std::vector<std::string>{
-                  "n: required: an integer from 0 to 5"});
+    EXPECT_EQ(out,
+              std::vector<std::string>{"n: required: an integer from 0 to 5"});
 }
 
 TEST(JsonCheckTest, UnknownKeysComeFirstInKeyOrder)
@@ -63,14 +63,17 @@ TEST(JsonCheckTest, UnknownKeysComeFirstInKeyOrder)
 
 TEST(JsonCheckTest, WrongType)
 {
-    auto e = errors_of({{"name", 5}, {"tags", "t"}, {"on", 1},
-                        {"sub", json::array()}, {"size", "3"}});
-    EXPECT_EQ(e, (std::vector<std::string>{
-                     "top.name: required: a name",
-                     "top.tags: must be an array of tags",
-                     "top.on: must be true or false",
-                     "top.sub: must be an object",
-                     "top.size: must be an integer from 1 to 10"}));
+    auto e = errors_of({{"name", 5},
+                        {"tags", "t"},
+                        {"on", 1},
+                        {"sub", json::array()},
+                        {"size", "3"}});
+    EXPECT_EQ(
+        e,
+        (std::vector<std::string>{
+            "top.name: required: a name", "top.tags: must be an array of tags",
+            "top.on: must be true or false", "top.sub: must be an object",
+            "top.size: must be an integer from 1 to 10"}));
     // Not an integer: floats and booleans.
     EXPECT_FALSE(errors_of({{"name", "x"}, {"size", 2.5}}).empty());
     EXPECT_FALSE(errors_of({{"name", "x"}, {"size", true}}).empty());
@@ -97,12 +100,12 @@ TEST(JsonCheckTest, NestedPathsInErrors)
     EXPECT_EQ(field_path("", "a"), "a");
     EXPECT_EQ(field_path("a", "b"), "a.b");
     EXPECT_EQ(index_path("a.b", 3), "a.b[3]");
-    std::string path = index_path(index_path("app.routers", 0)
-                                  + ".interfaces", 1);
+    std::string path = index_path(index_path("app.routers", 0) + ".interfaces",
+                                  1);
     auto e = errors_of({{"name", "x"}, {"size", 99}}, path);
     EXPECT_EQ(e, std::vector<std::string>{
-                  "app.routers[0].interfaces[1].size: must be an integer "
-                  "from 1 to 10"});
+                     "app.routers[0].interfaces[1].size: must be an integer "
+                     "from 1 to 10"});
     EXPECT_EQ(errors_of({{"bad", 1}, {"name", "x"}}, ""),
               std::vector<std::string>{"bad: unknown field"});
 }

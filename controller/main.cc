@@ -16,8 +16,8 @@
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vconn.h"
 #include "openvswitch/vlog.h"
-#include "util.h"   // Before the block: it has C++ parts.
-extern "C" {   // OVS's lib/ headers, unlike include/openvswitch, lack it.
+#include "util.h"  // Before the block: it has C++ parts.
+extern "C" {       // OVS's lib/ headers, unlike include/openvswitch, lack it.
 #include "command-line.h"
 #include "daemon.h"
 #include "fatal-signal.h"
@@ -44,8 +44,7 @@ struct Options {
 Controller *the_controller;
 bool exiting;
 
-OVS_NO_RETURN void
-usage()
+OVS_NO_RETURN void usage()
 {
     printf("%s: the cxx-actions thin controller\n"
            "usage: %s [OPTIONS] --deployment=FILE [LISTEN...]\n"
@@ -70,8 +69,7 @@ usage()
     exit(EXIT_SUCCESS);
 }
 
-Options
-parse_options(int argc, char *argv[])
+Options parse_options(int argc, char *argv[])
 {
     enum {
         OPT_DEPLOYMENT = UCHAR_MAX + 1,
@@ -125,9 +123,9 @@ parse_options(int argc, char *argv[])
             ovs_print_version(OFP10_VERSION, OFP15_VERSION);
             exit(EXIT_SUCCESS);
 
-        VLOG_OPTION_HANDLERS
-        DAEMON_OPTION_HANDLERS
-        STREAM_SSL_OPTION_HANDLERS
+            VLOG_OPTION_HANDLERS
+            DAEMON_OPTION_HANDLERS
+            STREAM_SSL_OPTION_HANDLERS
 
         case '?':
             exit(EXIT_FAILURE);
@@ -146,15 +144,13 @@ parse_options(int argc, char *argv[])
     return o;
 }
 
-void
-unixctl_status(struct unixctl_conn *conn, int, const char *[], void *aux)
+void unixctl_status(struct unixctl_conn *conn, int, const char *[], void *aux)
 {
-    unixctl_command_reply(conn,
-                          static_cast<Controller *>(aux)->status_text().c_str());
+    unixctl_command_reply(
+        conn, static_cast<Controller *>(aux)->status_text().c_str());
 }
 
-void
-unixctl_reload(struct unixctl_conn *conn, int, const char *[], void *aux)
+void unixctl_reload(struct unixctl_conn *conn, int, const char *[], void *aux)
 {
     Controller *c = static_cast<Controller *>(aux);
     std::vector<std::string> errors;
@@ -170,15 +166,13 @@ unixctl_reload(struct unixctl_conn *conn, int, const char *[], void *aux)
     }
 }
 
-void
-unixctl_exit(struct unixctl_conn *conn, int, const char *[], void *)
+void unixctl_exit(struct unixctl_conn *conn, int, const char *[], void *)
 {
     exiting = true;
     unixctl_command_reply(conn, NULL);
 }
 
-void
-sighup_handler(int)
+void sighup_handler(int)
 {
     if (the_controller) {
         the_controller->request_reload();
@@ -187,8 +181,7 @@ sighup_handler(int)
 
 }  // namespace
 
-int
-main(int argc, char *argv[])
+int main(int argc, char *argv[])
 {
     ovs_cmdl_proctitle_init(argc, argv);
     set_program_name(argv[0]);

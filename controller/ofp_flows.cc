@@ -17,14 +17,17 @@
 namespace cxxa::controller {
 
 // flow.h, which has these, is not C++-clean.
-static inline ofp_port_t u16_to_ofp(uint32_t port) { return (ofp_port_t) port; }
+static inline ofp_port_t u16_to_ofp(uint32_t port)
+{
+    return (ofp_port_t) port;
+}
 static inline uint16_t ofp_to_u16(ofp_port_t port) { return (uint16_t) port; }
 
 namespace {
 
 // RAII for the port map the flow parser uses to resolve port names.
 class PortMap {
-public:
+  public:
     explicit PortMap(const SwitchSpec &s)
     {
         ofputil_port_map_init(&map_);
@@ -35,23 +38,23 @@ public:
     ~PortMap() { ofputil_port_map_destroy(&map_); }
     const ofputil_port_map *get() const { return &map_; }
 
-private:
+  private:
     ofputil_port_map map_;
 };
 
-std::string
-canonical_key(FlowKey &key, uint8_t table_id, int priority,
-              const struct match *match, int idle, int hard, uint64_t cookie,
-              const struct ofpact *ofpacts, size_t ofpacts_len)
+std::string canonical_key(FlowKey &key, uint8_t table_id, int priority,
+                          const struct match *match, int idle, int hard,
+                          uint64_t cookie, const struct ofpact *ofpacts,
+                          size_t ofpacts_len)
 {
     struct ds s = DS_EMPTY_INITIALIZER;
     ds_put_format(&s, "table=%d,priority=%d,", table_id, priority);
     match_format(match, NULL, &s, OFP_DEFAULT_PRIORITY);
     key.match = ds_cstr(&s);
-    ds_put_format(&s, " cookie=%#" PRIx64 ",idle=%d,hard=%d actions=",
-                  cookie, idle, hard);
-    struct ofpact_format_params fp = { .port_map = NULL, .table_map = NULL,
-                                       .s = &s };
+    ds_put_format(&s, " cookie=%#" PRIx64 ",idle=%d,hard=%d actions=", cookie,
+                  idle, hard);
+    struct ofpact_format_params fp = {
+        .port_map = NULL, .table_map = NULL, .s = &s};
     ofpacts_format(ofpacts, ofpacts_len, &fp);
     key.full = ds_cstr(&s);
     key.cookie = cookie;
@@ -71,8 +74,7 @@ FlowMod::~FlowMod()
     }
 }
 
-std::string
-FlowMod::parse(const SwitchSpec &spec, const std::string &text)
+std::string FlowMod::parse(const SwitchSpec &spec, const std::string &text)
 {
     PortMap ports(spec);
     enum ofputil_protocol usable;
@@ -86,13 +88,12 @@ FlowMod::parse(const SwitchSpec &spec, const std::string &text)
     parsed_ = true;
     usable_ = usable;
     if (fm_->table_id == 0xff) {
-        fm_->table_id = 0;           /* No table given: table 0. */
+        fm_->table_id = 0; /* No table given: table 0. */
     }
     return "";
 }
 
-ofpbuf *
-FlowMod::encode_add(uint32_t protocol, uint64_t cookie) const
+ofpbuf *FlowMod::encode_add(uint32_t protocol, uint64_t cookie) const
 {
     ofputil_flow_mod fm = *fm_;
     fm.command = OFPFC_ADD;
@@ -103,8 +104,7 @@ FlowMod::encode_add(uint32_t protocol, uint64_t cookie) const
     return ofputil_encode_flow_mod(&fm, (enum ofputil_protocol) protocol);
 }
 
-FlowKey
-FlowMod::key(uint32_t protocol, uint64_t cookie) const
+FlowKey FlowMod::key(uint32_t protocol, uint64_t cookie) const
 {
     FlowKey key;
     ofpbuf *msg = encode_add(protocol, cookie);
@@ -134,8 +134,7 @@ FlowMod::key(uint32_t protocol, uint64_t cookie) const
     return key;
 }
 
-std::string
-check_flow_text(const SwitchSpec &spec, const std::string &text)
+std::string check_flow_text(const SwitchSpec &spec, const std::string &text)
 {
     FlowMod fm;
     std::string why = fm.parse(spec, text);
@@ -154,8 +153,7 @@ check_flow_text(const SwitchSpec &spec, const std::string &text)
     return "";
 }
 
-FlowKey
-flow_stats_key(const ofputil_flow_stats &fs)
+FlowKey flow_stats_key(const ofputil_flow_stats &fs)
 {
     FlowKey key;
     canonical_key(key, fs.table_id, fs.priority, &fs.match, fs.idle_timeout,
@@ -166,10 +164,9 @@ flow_stats_key(const ofputil_flow_stats &fs)
 
 namespace {
 
-ofpbuf *
-encode_delete(uint16_t command, uint8_t table_id, int priority,
-              const struct match *match, uint64_t cookie, uint64_t mask,
-              uint32_t protocol)
+ofpbuf *encode_delete(uint16_t command, uint8_t table_id, int priority,
+                      const struct match *match, uint64_t cookie,
+                      uint64_t mask, uint32_t protocol)
 {
     ofputil_flow_mod fm{};
     minimatch_init(&fm.match, match);
@@ -182,22 +179,21 @@ encode_delete(uint16_t command, uint8_t table_id, int priority,
     fm.buffer_id = UINT32_MAX;
     fm.out_port = OFPP_ANY;
     fm.out_group = OFPG_ANY;
-    ofpbuf *msg = ofputil_encode_flow_mod(&fm, (enum ofputil_protocol) protocol);
+    ofpbuf *msg = ofputil_encode_flow_mod(&fm,
+                                          (enum ofputil_protocol) protocol);
     minimatch_destroy(&fm.match);
     return msg;
 }
 
 }  // namespace
 
-ofpbuf *
-encode_delete_strict(const ofputil_flow_stats &fs, uint32_t protocol)
+ofpbuf *encode_delete_strict(const ofputil_flow_stats &fs, uint32_t protocol)
 {
     return encode_delete(OFPFC_DELETE_STRICT, fs.table_id, fs.priority,
                          &fs.match, ntohll(fs.cookie), UINT64_MAX, protocol);
 }
 
-ofpbuf *
-encode_delete_owned(uint32_t protocol)
+ofpbuf *encode_delete_owned(uint32_t protocol)
 {
     struct match match;
     match_init_catchall(&match);

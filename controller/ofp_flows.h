@@ -19,7 +19,7 @@ namespace cxxa::controller {
 
 // One parsed flow_mod (OFPFC_ADD) owning its match and actions.
 class FlowMod {
-public:
+  public:
     FlowMod();
     ~FlowMod();
     FlowMod(const FlowMod &) = delete;
@@ -40,7 +40,7 @@ public:
     // is encoded for 'protocol' and decoded back first.
     FlowKey key(uint32_t protocol, uint64_t cookie) const;
 
-private:
+  private:
     std::unique_ptr<ofputil_flow_mod> fm_;
     bool parsed_ = false;
     uint32_t usable_ = 0;

@@ -18,8 +18,7 @@ namespace {
 constexpr size_t kMaxBody = 4 << 20;
 constexpr auto kMainLoopTimeout = std::chrono::seconds(10);
 
-void
-send(httplib::Response &res, const JsonReply &r)
+void send(httplib::Response &res, const JsonReply &r)
 {
     res.status = r.http;
     res.set_content(r.body.dump(2) + "\n", "application/json");
@@ -27,8 +26,7 @@ send(httplib::Response &res, const JsonReply &r)
 
 }  // namespace
 
-JsonReply
-rest_error(int status, const std::vector<std::string> &errors)
+JsonReply rest_error(int status, const std::vector<std::string> &errors)
 {
     return {status, {{"status", "error"}, {"errors", errors}}};
 }
@@ -51,13 +49,9 @@ RestServer::RestServer(Controller &c)
     add_routes();
 }
 
-RestServer::~RestServer()
-{
-    stop();
-}
+RestServer::~RestServer() { stop(); }
 
-std::string
-RestServer::bind(const std::string &address)
+std::string RestServer::bind(const std::string &address)
 {
     size_t colon = address.rfind(':');
     if (colon == std::string::npos || colon == 0) {
@@ -83,14 +77,12 @@ RestServer::bind(const std::string &address)
     return "";
 }
 
-void
-RestServer::start()
+void RestServer::start()
 {
     thread_ = std::thread([this] { server_->listen_after_bind(); });
 }
 
-void
-RestServer::stop()
+void RestServer::stop()
 {
     if (thread_.joinable()) {
         server_->stop();
@@ -98,14 +90,12 @@ RestServer::stop()
     }
 }
 
-JsonReply
-RestServer::call(std::function<JsonReply()> fn)
+JsonReply RestServer::call(std::function<JsonReply()> fn)
 {
     auto promise = std::make_shared<std::promise<JsonReply>>();
     std::future<JsonReply> future = promise->get_future();
-    controller_.post([promise, fn = std::move(fn)] {
-        promise->set_value(fn());
-    });
+    controller_.post(
+        [promise, fn = std::move(fn)] { promise->set_value(fn()); });
     if (future.wait_for(kMainLoopTimeout) != std::future_status::ready) {
         return rest_error(503, {"controller main loop did not answer in "
                                 "10 s"});
@@ -113,71 +103,69 @@ RestServer::call(std::function<JsonReply()> fn)
     return future.get();
 }
 
-void
-RestServer::add_routes()
+void RestServer::add_routes()
 {
     httplib::Server &s = *server_;
     Controller &c = controller_;
 
-    s.Get("/health", [this, &c](const httplib::Request &,
-                                httplib::Response &res) {
-        send(res, call([&c] { return JsonReply{200, c.health()}; }));
-    });
-    s.Get("/switches", [this, &c](const httplib::Request &,
-                                  httplib::Response &res) {
-        send(res, call([&c] { return JsonReply{200, c.switches()}; }));
-    });
-    s.Get("/deployment", [this, &c](const httplib::Request &,
-                                    httplib::Response &res) {
-        send(res, call([&c] { return JsonReply{200, c.deployment()}; }));
-    });
+    s.Get("/health",
+          [this, &c](const httplib::Request &, httplib::Response &res) {
+              send(res, call([&c] { return JsonReply{200, c.health()}; }));
+          });
+    s.Get("/switches",
+          [this, &c](const httplib::Request &, httplib::Response &res) {
+              send(res, call([&c] { return JsonReply{200, c.switches()}; }));
+          });
+    s.Get("/deployment",
+          [this, &c](const httplib::Request &, httplib::Response &res) {
+              send(res, call([&c] { return JsonReply{200, c.deployment()}; }));
+          });
     s.Put("/deployment", [this, &c](const httplib::Request &req,
                                     httplib::Response &res) {
         std::string body = req.body;
         send(res, call([&c, body] {
-            std::vector<std::string> errors;
-            int status;
-            if (!c.replace(body, errors, status)) {
-                return rest_error(status, errors);
-            }
-            return JsonReply{200, {{"status", "ok"},
-                                   {"generation", c.generation()}}};
-        }));
+                 std::vector<std::string> errors;
+                 int status;
+                 if (!c.replace(body, errors, status)) {
+                     return rest_error(status, errors);
+                 }
+                 return JsonReply{
+                     200, {{"status", "ok"}, {"generation", c.generation()}}};
+             }));
     });
     s.Post("/deployment/reload", [this, &c](const httplib::Request &,
                                             httplib::Response &res) {
         send(res, call([&c] {
-            std::vector<std::string> errors;
-            if (!c.reload(errors)) {
-                return rest_error(400, errors);
-            }
-            return JsonReply{200, {{"status", "ok"},
-                                   {"generation", c.generation()}}};
-        }));
+                 std::vector<std::string> errors;
+                 if (!c.reload(errors)) {
+                     return rest_error(400, errors);
+                 }
+                 return JsonReply{
+                     200, {{"status", "ok"}, {"generation", c.generation()}}};
+             }));
     });
     for (const auto &app : c.apps()) {
         for (RestRoute &r : app->routes()) {
             add_app_route(*app, std::move(r));
         }
     }
-    s.set_error_handler([](const httplib::Request &req,
-                           httplib::Response &res) {
-        if (!res.body.empty()) {
-            return;
-        }
-        std::string why = res.status == 404 ? "no such resource"
-                        : res.status == 405 ? "method not allowed"
-                        : res.status == 413 ? "request body too large"
-                        : "request failed";
-        send(res, rest_error(res.status, {req.method + " " + req.path + ": "
-                                          + why}));
-    });
+    s.set_error_handler(
+        [](const httplib::Request &req, httplib::Response &res) {
+            if (!res.body.empty()) {
+                return;
+            }
+            std::string why = res.status == 404   ? "no such resource"
+                              : res.status == 405 ? "method not allowed"
+                              : res.status == 413 ? "request body too large"
+                                                  : "request failed";
+            send(res, rest_error(res.status,
+                                 {req.method + " " + req.path + ": " + why}));
+        });
 }
 
 /* Registers one of an application's routes: the request body goes to its
  * handler on the controller's thread (call()), its reply back as JSON. */
-void
-RestServer::add_app_route(const App &app, RestRoute route)
+void RestServer::add_app_route(const App &app, RestRoute route)
 {
     httplib::Server &s = *server_;
     auto r = std::make_shared<const RestRoute>(std::move(route));
@@ -199,9 +187,8 @@ RestServer::add_app_route(const App &app, RestRoute route)
 /* Runs 'r' for one request.  With a 'prepare' step, the reply waits (in
  * this thread, on a future the main loop fulfils) until the condition it
  * returned holds, at most 'max_wait'. */
-JsonReply
-RestServer::call_route(const App &app, const RestRoute &r,
-                       const std::string &body)
+JsonReply RestServer::call_route(const App &app, const RestRoute &r,
+                                 const std::string &body)
 {
     Controller &c = controller_;
     RestCall rc{body, true};

@@ -23,7 +23,7 @@ namespace cxxa::controller {
 class Controller;
 
 class RestServer {
-public:
+  public:
     explicit RestServer(Controller &);
     ~RestServer();
 
@@ -39,7 +39,7 @@ public:
 
     httplib::Server &server() { return *server_; }
 
-private:
+  private:
     void add_routes();
     void add_app_route(const App &, RestRoute);
     JsonReply call_route(const App &, const RestRoute &,

@@ -24,7 +24,7 @@
 #include "openvswitch/vlog.h"
 #include "openflow/openflow.h"
 #include "byte-order.h"
-#include "util.h"   // Before the block: it has C++ parts.
+#include "util.h"  // Before the block: it has C++ parts.
 extern "C" {
 #include "socket-util.h"
 #include "timeval.h"
@@ -35,23 +35,25 @@ VLOG_DEFINE_THIS_MODULE(switch_conn);
 namespace cxxa::controller {
 
 // flow.h, which has these, is not C++-clean.
-static inline ofp_port_t u16_to_ofp(uint32_t port) { return (ofp_port_t) port; }
+static inline ofp_port_t u16_to_ofp(uint32_t port)
+{
+    return (ofp_port_t) port;
+}
 static inline uint16_t ofp_to_u16(ofp_port_t port) { return (uint16_t) port; }
 
 using nlohmann::json;
 
 namespace {
 
-constexpr size_t kMaxErrors = 16;         // Kept for /switches.
-constexpr size_t kMaxCachedActions = 1024; // Parsed packet-out actions.
-constexpr unsigned kFlowModWindow = 512;  // Flow mods in flight per switch.
-constexpr unsigned kForwardFlowWindow = 1024; // Forward flow mods in flight.
+constexpr size_t kMaxErrors = 16;           // Kept for /switches.
+constexpr size_t kMaxCachedActions = 1024;  // Parsed packet-out actions.
+constexpr unsigned kFlowModWindow = 512;    // Flow mods in flight per switch.
+constexpr unsigned kForwardFlowWindow = 1024;  // Forward flow mods in flight.
 constexpr unsigned kPacketOutWindow = 256;
 constexpr int kMessagesPerRun = 64;
 constexpr int kForwardFlowPriority = 1;
 
-void
-set_xid(ofpbuf *msg, uint32_t xid)
+void set_xid(ofpbuf *msg, uint32_t xid)
 {
     ((ofp_header *) msg->data)->xid = htonl(xid);
 }
@@ -60,20 +62,26 @@ set_xid(ofpbuf *msg, uint32_t xid)
 
 struct SwitchConn::Installed {
     FlowKey key;
-    ofputil_flow_stats fs;    // match, table, priority, cookie.
+    ofputil_flow_stats fs;  // match, table, priority, cookie.
 };
 
-const char *
-SwitchConn::state_name(State s)
+const char *SwitchConn::state_name(State s)
 {
     switch (s) {
-    case State::kDisconnected: return "disconnected";
-    case State::kFeatures: return "handshake";
-    case State::kDumping: return "reading flows";
-    case State::kSyncing: return "installing flows";
-    case State::kInSync: return "in sync";
-    case State::kUnmanaged: return "unmanaged";
-    case State::kMismatch: return "datapath id mismatch";
+    case State::kDisconnected:
+        return "disconnected";
+    case State::kFeatures:
+        return "handshake";
+    case State::kDumping:
+        return "reading flows";
+    case State::kSyncing:
+        return "installing flows";
+    case State::kInSync:
+        return "in sync";
+    case State::kUnmanaged:
+        return "unmanaged";
+    case State::kMismatch:
+        return "datapath id mismatch";
     }
     return "?";
 }
@@ -82,8 +90,8 @@ SwitchConn::SwitchConn(const SwitchSpec &spec)
     : rconn_(rconn_create(spec.probe_interval, spec.max_backoff, DSCP_DEFAULT,
                           spec.versions)),
       flow_counter_(rconn_packet_counter_create()),
-      pout_counter_(rconn_packet_counter_create()),
-      passive_(false), spec_(spec), spec_given_(true)
+      pout_counter_(rconn_packet_counter_create()), passive_(false),
+      spec_(spec), spec_given_(true)
 {
     rconn_connect(rconn_, spec.connect.c_str(), spec.name.c_str());
 }
@@ -91,8 +99,7 @@ SwitchConn::SwitchConn(const SwitchSpec &spec)
 SwitchConn::SwitchConn(vconn *vconn, uint32_t versions)
     : rconn_(rconn_create(5, 0, DSCP_DEFAULT, versions)),
       flow_counter_(rconn_packet_counter_create()),
-      pout_counter_(rconn_packet_counter_create()),
-      passive_(true)
+      pout_counter_(rconn_packet_counter_create()), passive_(true)
 {
     rconn_connect_unreliably(rconn_, vconn, NULL);
 }
@@ -107,20 +114,11 @@ SwitchConn::~SwitchConn()
     rconn_packet_counter_destroy(pout_counter_);
 }
 
-bool
-SwitchConn::alive() const
-{
-    return rconn_is_alive(rconn_);
-}
+bool SwitchConn::alive() const { return rconn_is_alive(rconn_); }
 
-bool
-SwitchConn::connected() const
-{
-    return rconn_is_connected(rconn_);
-}
+bool SwitchConn::connected() const { return rconn_is_connected(rconn_); }
 
-std::string
-SwitchConn::name() const
+std::string SwitchConn::name() const
 {
     if (spec_) {
         return spec_->name;
@@ -132,24 +130,21 @@ SwitchConn::name() const
 }
 
 /* Gives 'msg' a new xid of ours and returns it. */
-uint32_t
-SwitchConn::stamp(ofpbuf *msg)
+uint32_t SwitchConn::stamp(ofpbuf *msg)
 {
     uint32_t xid = new_xid();
     set_xid(msg, xid);
     return xid;
 }
 
-uint32_t
-SwitchConn::new_xid()
+uint32_t SwitchConn::new_xid()
 {
     /* Our own xids have the top bit set; OVS's alloc_xid() counts up from
      * a small number, so the two never meet in practice. */
     return 0x80000000u | next_xid_++;
 }
 
-void
-SwitchConn::record_error(const std::string &e)
+void SwitchConn::record_error(const std::string &e)
 {
     n_errors_++;
     errors_.push_front(e);
@@ -160,20 +155,11 @@ SwitchConn::record_error(const std::string &e)
     VLOG_WARN_RL(&rl, "%s: %s", name().c_str(), e.c_str());
 }
 
-void
-SwitchConn::send_now(ofpbuf *msg)
-{
-    rconn_send(rconn_, msg, NULL);
-}
+void SwitchConn::send_now(ofpbuf *msg) { rconn_send(rconn_, msg, NULL); }
 
-void
-SwitchConn::queue(ofpbuf *msg)
-{
-    txq_.push_back(msg);
-}
+void SwitchConn::queue(ofpbuf *msg) { txq_.push_back(msg); }
 
-void
-SwitchConn::flush_queue()
+void SwitchConn::flush_queue()
 {
     while (!txq_.empty() && rconn_is_connected(rconn_)
            && rconn_packet_counter_n_packets(flow_counter_) < kFlowModWindow) {
@@ -185,8 +171,7 @@ SwitchConn::flush_queue()
     }
 }
 
-void
-SwitchConn::run()
+void SwitchConn::run()
 {
     rconn_run(rconn_);
     if (!rconn_is_connected(rconn_)) {
@@ -224,8 +209,7 @@ SwitchConn::run()
     flush_queue();
 }
 
-void
-SwitchConn::wait()
+void SwitchConn::wait()
 {
     rconn_run_wait(rconn_);
     rconn_recv_wait(rconn_);
@@ -234,8 +218,7 @@ SwitchConn::wait()
     }
 }
 
-void
-SwitchConn::on_connect()
+void SwitchConn::on_connect()
 {
     n_connects_++;
     for (ofpbuf *msg : txq_) {
@@ -278,8 +261,7 @@ SwitchConn::on_connect()
     sync_start_ = std::chrono::steady_clock::now();
 }
 
-void
-SwitchConn::handle(ofpbuf *msg)
+void SwitchConn::handle(ofpbuf *msg)
 {
     const ofp_header *oh = (const ofp_header *) msg->data;
     enum ofptype type;
@@ -304,7 +286,9 @@ SwitchConn::handle(ofpbuf *msg)
     case OFPTYPE_BARRIER_REPLY:
         if (xid == barrier_xid_ && state_ == State::kSyncing) {
             last_sync_.seconds = std::chrono::duration<double>(
-                std::chrono::steady_clock::now() - sync_start_).count();
+                                     std::chrono::steady_clock::now()
+                                     - sync_start_)
+                                     .count();
             state_ = State::kInSync;
             n_syncs_++;
             if (spec_) {
@@ -314,9 +298,9 @@ SwitchConn::handle(ofpbuf *msg)
                 n_repairs_++;
             }
             VLOG_INFO("%s: in sync in %.3f s: %zu added, %zu removed, %zu "
-                      "kept, %zu errors", name().c_str(), last_sync_.seconds,
-                      last_sync_.added, last_sync_.removed, last_sync_.kept,
-                      last_sync_.errors);
+                      "kept, %zu errors",
+                      name().c_str(), last_sync_.seconds, last_sync_.added,
+                      last_sync_.removed, last_sync_.kept, last_sync_.errors);
             if (retiring_) {
                 retire_done_ = true;
                 spec_.reset();
@@ -338,8 +322,7 @@ SwitchConn::handle(ofpbuf *msg)
     }
 }
 
-void
-SwitchConn::handle_features(const ofp_header *oh)
+void SwitchConn::handle_features(const ofp_header *oh)
 {
     ofputil_switch_features features;
     ofpbuf b = ofpbuf_const_initializer(oh, ntohs(oh->length));
@@ -351,14 +334,13 @@ SwitchConn::handle_features(const ofp_header *oh)
     }
     dpid_ = features.datapath_id;
     if (passive_ && !spec_given_) {
-        state_ = State::kUnmanaged;    /* The controller picks the spec. */
+        state_ = State::kUnmanaged; /* The controller picks the spec. */
         return;
     }
     start_sync();
 }
 
-void
-SwitchConn::set_spec(const std::optional<SwitchSpec> &spec, bool force)
+void SwitchConn::set_spec(const std::optional<SwitchSpec> &spec, bool force)
 {
     bool changed = !spec_given_ || spec != spec_ || retiring_;
     retiring_ = retire_done_ = false;
@@ -383,8 +365,7 @@ SwitchConn::set_spec(const std::optional<SwitchSpec> &spec, bool force)
     }
 }
 
-void
-SwitchConn::start_sync()
+void SwitchConn::start_sync()
 {
     if (!spec_) {
         state_ = State::kUnmanaged;
@@ -419,8 +400,7 @@ SwitchConn::start_sync()
     sync_start_ = std::chrono::steady_clock::now();
 }
 
-void
-SwitchConn::handle_flow_stats(ofpbuf *msg)
+void SwitchConn::handle_flow_stats(ofpbuf *msg)
 {
     const ofp_header *oh = (const ofp_header *) msg->data;
     ofpbuf b = ofpbuf_const_initializer(msg->data, msg->size);
@@ -431,9 +411,9 @@ SwitchConn::handle_flow_stats(ofpbuf *msg)
         int retval = ofputil_decode_flow_stats_reply(&fs, &b, false, &ofpacts);
         if (retval) {
             if (retval != EOF) {
-                record_error("undecodable flow stats reply: "
-                             + std::string(ofperr_to_string(
-                                 (enum ofperr) retval)));
+                record_error(
+                    "undecodable flow stats reply: "
+                    + std::string(ofperr_to_string((enum ofperr) retval)));
             }
             break;
         }
@@ -448,8 +428,7 @@ SwitchConn::handle_flow_stats(ofpbuf *msg)
     }
 }
 
-void
-SwitchConn::build_desired()
+void SwitchConn::build_desired()
 {
     if (desired_protocol_ == protocol_) {
         return;
@@ -463,8 +442,8 @@ SwitchConn::build_desired()
         std::string why = fm->parse(*spec_, text);
         if (why.empty() && !(fm->usable_protocols() & protocol_)) {
             why = "cannot be expressed in "
-                  + std::string(ofputil_version_to_string(
-                      (enum ofp_version) version_));
+                  + std::string(
+                      ofputil_version_to_string((enum ofp_version) version_));
         }
         if (!why.empty()) {
             desired_errors_++;
@@ -477,8 +456,7 @@ SwitchConn::build_desired()
     desired_protocol_ = protocol_;
 }
 
-void
-SwitchConn::finish_dump()
+void SwitchConn::finish_dump()
 {
     build_desired();
     last_sync_ = SyncStats();
@@ -508,8 +486,7 @@ SwitchConn::finish_dump()
 }
 
 /* Messages that had to wait for a reconciliation's flow mods follow them. */
-void
-SwitchConn::release_after_sync()
+void SwitchConn::release_after_sync()
 {
     while (!after_sync_.empty()) {
         queue(after_sync_.front());
@@ -518,8 +495,7 @@ SwitchConn::release_after_sync()
     flush_queue();
 }
 
-void
-SwitchConn::drop_after_sync()
+void SwitchConn::drop_after_sync()
 {
     n_ordered_pout_failed_ += after_sync_.size();
     for (ofpbuf *msg : after_sync_) {
@@ -528,8 +504,7 @@ SwitchConn::drop_after_sync()
     after_sync_.clear();
 }
 
-void
-SwitchConn::queue_ordered(ofpbuf *msg)
+void SwitchConn::queue_ordered(ofpbuf *msg)
 {
     if (state_ == State::kFeatures || state_ == State::kDumping || resync_) {
         after_sync_.push_back(msg);
@@ -539,9 +514,8 @@ SwitchConn::queue_ordered(ofpbuf *msg)
     }
 }
 
-std::string
-SwitchConn::send_packet_out(const std::string &actions,
-                            const std::vector<uint8_t> &frame)
+std::string SwitchConn::send_packet_out(const std::string &actions,
+                                        const std::vector<uint8_t> &frame)
 {
     if (!rconn_is_connected(rconn_) || state_ == State::kDisconnected) {
         n_ordered_pout_failed_++;
@@ -552,8 +526,8 @@ SwitchConn::send_packet_out(const std::string &actions,
         ofputil_packet_out po;
         enum ofputil_protocol usable;
         /* Any Ethernet frame will do: only the actions are kept. */
-        std::string text = "in_port=controller packet="
-            + std::string(28, '0') + " actions=" + actions;
+        std::string text = "in_port=controller packet=" + std::string(28, '0')
+                           + " actions=" + actions;
         char *error = parse_ofp_packet_out_str(&po, text.c_str(), NULL, NULL,
                                                &usable);
         if (error) {
@@ -567,8 +541,9 @@ SwitchConn::send_packet_out(const std::string &actions,
             pout_actions_.clear();
         }
         const uint8_t *a = (const uint8_t *) po.ofpacts;
-        it = pout_actions_.emplace(actions, std::vector<uint8_t>(
-                                       a, a + po.ofpacts_len)).first;
+        it = pout_actions_
+                 .emplace(actions, std::vector<uint8_t>(a, a + po.ofpacts_len))
+                 .first;
         free(CONST_CAST(void *, po.packet));
         free(po.ofpacts);
     }
@@ -581,15 +556,14 @@ SwitchConn::send_packet_out(const std::string &actions,
     match_set_in_port(&po.flow_metadata, OFPP_CONTROLLER);
     po.ofpacts = (struct ofpact *) it->second.data();
     po.ofpacts_len = it->second.size();
-    queue_ordered(ofputil_encode_packet_out(
-                      &po, (enum ofputil_protocol) protocol_));
+    queue_ordered(
+        ofputil_encode_packet_out(&po, (enum ofputil_protocol) protocol_));
     n_ordered_pout_++;
     return "";
 }
 
 /* A barrier after the queued flow mods; its reply ends the sync. */
-void
-SwitchConn::queue_barrier()
+void SwitchConn::queue_barrier()
 {
     ofpbuf *barrier = ofputil_encode_barrier_request(
         (enum ofp_version) version_);
@@ -599,12 +573,11 @@ SwitchConn::queue_barrier()
     flush_queue();
 }
 
-void
-SwitchConn::retire()
+void SwitchConn::retire()
 {
     retiring_ = true;
-    if (!rconn_is_connected(rconn_) || !dpid_
-        || state_ == State::kUnmanaged || state_ == State::kMismatch) {
+    if (!rconn_is_connected(rconn_) || !dpid_ || state_ == State::kUnmanaged
+        || state_ == State::kMismatch) {
         retire_done_ = true;
         return;
     }
@@ -612,8 +585,7 @@ SwitchConn::retire()
     queue_barrier();
 }
 
-void
-SwitchConn::handle_error(const ofp_header *oh)
+void SwitchConn::handle_error(const ofp_header *oh)
 {
     ofpbuf payload;
     enum ofperr error = ofperr_decode_msg(oh, &payload);
@@ -641,12 +613,11 @@ SwitchConn::handle_error(const ofp_header *oh)
     record_error(what);
 }
 
-void
-SwitchConn::handle_packet_in(const ofp_header *oh)
+void SwitchConn::handle_packet_in(const ofp_header *oh)
 {
     n_packet_in_++;
     if (!spec_ || !hook_) {
-        return;                  /* Nothing of ours sends packets to us. */
+        return; /* Nothing of ours sends packets to us. */
     }
     ofputil_packet_in pin;
     size_t total_len;
@@ -663,8 +634,7 @@ SwitchConn::handle_packet_in(const ofp_header *oh)
     (*hook_)(*this, eth, pin.packet_len, in_port);
 }
 
-void
-SwitchConn::forward(const Forward &f)
+void SwitchConn::forward(const Forward &f)
 {
     if (!rconn_is_connected(rconn_) || f.frame.size() < 14) {
         n_packet_out_dropped_++;
@@ -717,8 +687,8 @@ SwitchConn::forward(const Forward &f)
     match_set_in_port(&po.flow_metadata, u16_to_ofp(f.in_port));
     po.ofpacts = (struct ofpact *) ofpacts.data;
     po.ofpacts_len = ofpacts.size;
-    ofpbuf *msg = ofputil_encode_packet_out(
-        &po, (enum ofputil_protocol) protocol_);
+    ofpbuf *msg = ofputil_encode_packet_out(&po,
+                                            (enum ofputil_protocol) protocol_);
     ofpbuf_uninit(&ofpacts);
     if (rconn_send_with_limit(rconn_, msg, pout_counter_, kPacketOutWindow)) {
         n_packet_out_dropped_++;
@@ -727,8 +697,7 @@ SwitchConn::forward(const Forward &f)
     }
 }
 
-json
-SwitchConn::to_json() const
+json SwitchConn::to_json() const
 {
     json j;
     j["name"] = name();
@@ -737,31 +706,36 @@ SwitchConn::to_json() const
     j["target"] = rconn_get_target(rconn_);
     j["connected"] = connected();
     j["state"] = state_name(state_);
-    j["openflow_version"] = connected()
-        ? json(ofputil_version_to_string((enum ofp_version) version_))
-        : json(nullptr);
+    j["openflow_version"] = connected() ? json(ofputil_version_to_string(
+                                (enum ofp_version) version_))
+                                        : json(nullptr);
     j["mode"] = spec_ ? spec_->mode : "unmanaged";
     j["in_sync"] = state_ == State::kInSync;
     j["flows_desired"] = spec_ ? spec_->flows.size() : 0;
     j["flows_owned"] = flows_owned_;
     j["last_sync"] = {
-        {"added", last_sync_.added}, {"removed", last_sync_.removed},
-        {"kept", last_sync_.kept}, {"errors", last_sync_.errors},
+        {"added", last_sync_.added},     {"removed", last_sync_.removed},
+        {"kept", last_sync_.kept},       {"errors", last_sync_.errors},
         {"seconds", last_sync_.seconds},
     };
     j["counters"] = {
-        {"connects", n_connects_}, {"syncs", n_syncs_},
-        {"audits", n_audits_}, {"syncs_with_changes", n_repairs_},
-        {"flow_mods", n_flow_mods_}, {"packet_in", n_packet_in_},
-        {"packet_in_bad", n_bad_packet_in_}, {"packet_out", n_packet_out_},
+        {"connects", n_connects_},
+        {"syncs", n_syncs_},
+        {"audits", n_audits_},
+        {"syncs_with_changes", n_repairs_},
+        {"flow_mods", n_flow_mods_},
+        {"packet_in", n_packet_in_},
+        {"packet_in_bad", n_bad_packet_in_},
+        {"packet_out", n_packet_out_},
         {"ordered_packet_out", n_ordered_pout_},
         {"ordered_packet_out_failed", n_ordered_pout_failed_},
         {"dropped", n_packet_out_dropped_},
-        {"learned_flows", n_learned_flows_}, {"errors", n_errors_},
+        {"learned_flows", n_learned_flows_},
+        {"errors", n_errors_},
     };
     j["flow_mod_queue"] = txq_.size();
-    j["recent_errors"] = json(std::vector<std::string>(errors_.begin(),
-                                                       errors_.end()));
+    j["recent_errors"] = json(
+        std::vector<std::string>(errors_.begin(), errors_.end()));
     return j;
 }
 

@@ -31,7 +31,7 @@ namespace cxxa::controller {
 
 struct SyncStats {
     size_t added = 0, removed = 0, kept = 0, errors = 0;
-    double seconds = 0;            // Connect (or reload) to barrier reply.
+    double seconds = 0;  // Connect (or reload) to barrier reply.
 };
 
 class SwitchConn;
@@ -42,7 +42,7 @@ using PacketInHook = std::function<bool(SwitchConn &, const uint8_t *frame,
                                         size_t len, uint32_t in_port)>;
 
 class SwitchConn {
-public:
+  public:
     // Active: connects to spec.connect and reconnects with backoff.
     explicit SwitchConn(const SwitchSpec &spec);
     // Passive: an accepted connection; unidentified until its features
@@ -93,9 +93,14 @@ public:
     std::string name() const;
     nlohmann::json to_json() const;
 
-private:
+  private:
     enum class State {
-        kDisconnected, kFeatures, kDumping, kSyncing, kInSync, kUnmanaged,
+        kDisconnected,
+        kFeatures,
+        kDumping,
+        kSyncing,
+        kInSync,
+        kUnmanaged,
         kMismatch,
     };
     static const char *state_name(State);
@@ -123,25 +128,25 @@ private:
     void drop_after_sync();
 
     rconn *rconn_;
-    rconn_packet_counter *flow_counter_;     // Flow mods in flight.
-    rconn_packet_counter *pout_counter_;     // Packet-outs in flight.
+    rconn_packet_counter *flow_counter_;  // Flow mods in flight.
+    rconn_packet_counter *pout_counter_;  // Packet-outs in flight.
     bool passive_;
     unsigned int seqno_ = 0;
     State state_ = State::kDisconnected;
     std::optional<SwitchSpec> spec_;
     bool spec_given_ = false;
     std::optional<uint64_t> dpid_;
-    uint32_t protocol_ = 0;           // enum ofputil_protocol.
+    uint32_t protocol_ = 0;  // enum ofputil_protocol.
     int version_ = 0;
 
     uint32_t next_xid_ = 1;
     uint32_t features_xid_ = 0, dump_xid_ = 0, barrier_xid_ = 0;
-    bool resync_ = false;             // Re-reconcile after this one ends.
+    bool resync_ = false;  // Re-reconcile after this one ends.
     bool retiring_ = false, retire_done_ = false;
     std::chrono::steady_clock::time_point sync_start_;
-    long long int next_audit_ = 0;    // time_msec() of the next audit.
+    long long int next_audit_ = 0;  // time_msec() of the next audit.
     std::vector<Installed> installed_;
-    std::deque<ofpbuf *> txq_;        // Flow mods not yet given to rconn.
+    std::deque<ofpbuf *> txq_;  // Flow mods not yet given to rconn.
     // Ordered messages waiting for a reconciliation's flow mods.
     std::deque<ofpbuf *> after_sync_;
     const PacketInHook *hook_ = nullptr;
@@ -160,7 +165,7 @@ private:
     uint64_t n_connects_ = 0, n_syncs_ = 0, n_flow_mods_ = 0;
     uint64_t n_audits_ = 0, n_repairs_ = 0;
     uint64_t n_packet_in_ = 0, n_packet_out_ = 0, n_packet_out_dropped_ = 0;
-    uint64_t n_learned_flows_ = 0, n_errors_ = 0;   // Forward flows sent.
+    uint64_t n_learned_flows_ = 0, n_errors_ = 0;  // Forward flows sent.
     uint64_t n_bad_packet_in_ = 0;
     size_t flows_owned_ = 0;
     SyncStats last_sync_;

@@ -10,14 +10,11 @@
 
 namespace cxxa::controller {
 
-const std::vector<const AppType *> &
-app_types()
+const std::vector<const AppType *> &app_types()
 {
     static const std::vector<const AppType *> types = {
-        &paxos_app_type(),
-        &amd_app_type(),
-        &nat_app_type(),
-        &learning_app_type(),   // Last: it takes every packet-in it sees.
+        &paxos_app_type(), &amd_app_type(), &nat_app_type(),
+        &learning_app_type(),  // Last: it takes every packet-in it sees.
     };
     return types;
 }

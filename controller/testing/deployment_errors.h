@@ -12,8 +12,7 @@
 namespace cxxa::controller::testing {
 
 // The errors parsing 'doc' gives (OVS's own flow parser checks flows).
-inline std::vector<std::string>
-errors_of(const nlohmann::json &doc)
+inline std::vector<std::string> errors_of(const nlohmann::json &doc)
 {
     std::vector<std::string> errors;
     auto d = parse_deployment(doc, check_flow_text, errors);
@@ -21,8 +20,7 @@ errors_of(const nlohmann::json &doc)
     return errors;
 }
 
-inline std::vector<std::string>
-errors_of(const std::string &text)
+inline std::vector<std::string> errors_of(const std::string &text)
 {
     std::vector<std::string> errors;
     auto d = parse_deployment_text(text, check_flow_text, errors);
@@ -30,15 +28,14 @@ errors_of(const std::string &text)
     return errors;
 }
 
-inline std::vector<std::string>
-errors_of(const char *text)
+inline std::vector<std::string> errors_of(const char *text)
 {
     return errors_of(std::string(text));
 }
 
 // True if one of 'errors' starts with 'prefix'.
-inline bool
-has_error(const std::vector<std::string> &errors, const std::string &prefix)
+inline bool has_error(const std::vector<std::string> &errors,
+                      const std::string &prefix)
 {
     for (const std::string &e : errors) {
         if (e.rfind(prefix, 0) == 0) {

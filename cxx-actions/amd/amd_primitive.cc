@@ -49,8 +49,8 @@ namespace {
 std::string memory_line()
 {
     MemoryCap &m = AmdPrimitive::memory();
-    return "memory: " + std::to_string(m.used()) + " of " +
-           std::to_string(m.cap()) + " bytes stored (all bridges)\n";
+    return "memory: " + std::to_string(m.used()) + " of "
+           + std::to_string(m.cap()) + " bytes stored (all bridges)\n";
 }
 
 }  // namespace
@@ -90,8 +90,7 @@ AmdPrimitive::parse(std::string_view args) const
                                                  1u << 24);
         }
         if (auto v = a.take("max_bytes")) {
-            cfg->limits.max_bytes = parse_uint("max_bytes", *v, 1,
-                                               1ull << 40);
+            cfg->limits.max_bytes = parse_uint("max_bytes", *v, 1, 1ull << 40);
         }
         if (auto v = a.take("max_age_ms")) {
             cfg->limits.max_age_ms = parse_uint("max_age_ms", *v, 1,
@@ -108,8 +107,7 @@ std::string AmdPrimitive::format(const AmdConfig &cfg) const
         {"server", format_ipv4(cfg.server)}};
     const Limits d;
     if (cfg.limits.max_packets != d.max_packets) {
-        kv.emplace_back("max_packets",
-                        std::to_string(cfg.limits.max_packets));
+        kv.emplace_back("max_packets", std::to_string(cfg.limits.max_packets));
     }
     if (cfg.limits.max_bytes != d.max_bytes) {
         kv.emplace_back("max_bytes", std::to_string(cfg.limits.max_bytes));
@@ -138,8 +136,8 @@ std::string AmdPrimitive::report_json(std::string_view bridge, Store &store,
                                       uint32_t vip)
 {
     std::ostringstream o;
-    o << "{\"bridge\":" << json_string(bridge)
-      << ",\"server\":\"" << format_ipv4(vip) << "\"";
+    o << "{\"bridge\":" << json_string(bridge) << ",\"server\":\""
+      << format_ipv4(vip) << "\"";
     auto q = store.find(vip);
     if (q) {
         ServerSnapshot s = q->snapshot(now_ms());
@@ -153,9 +151,8 @@ std::string AmdPrimitive::report_json(std::string_view bridge, Store &store,
           << ",\"drop_packets\":" << c.drop_packets
           << ",\"drop_bytes\":" << c.drop_bytes
           << ",\"drop_memory\":" << c.drop_memory
-          << ",\"expired\":" << c.expired
-          << ",\"discarded\":" << c.discarded << ",\"holds\":" << c.holds
-          << ",\"releases\":" << c.releases;
+          << ",\"expired\":" << c.expired << ",\"discarded\":" << c.discarded
+          << ",\"holds\":" << c.holds << ",\"releases\":" << c.releases;
     } else {
         o << ",\"state\":\"unknown\",\"packets\":0,\"bytes\":0";
     }
@@ -172,9 +169,9 @@ void AmdPrimitive::execute(const AmdConfig &cfg, std::string_view bridge,
     if (cfg.op == Op::kReport) {
         for (size_t i = 0; i < batch.size(); i++) {
             Packet p = batch.packet(i);
-            batch.emit(i, build_report(p.data, p.size,
-                                       report_json(bridge, store,
-                                                   cfg.server)));
+            batch.emit(i,
+                       build_report(p.data, p.size,
+                                    report_json(bridge, store, cfg.server)));
             batch.consume(i);
         }
         return;
@@ -224,8 +221,7 @@ void AmdPrimitive::execute(const AmdConfig &cfg, std::string_view bridge,
             break;
         case Op::kDeliver: {
             released.clear();
-            Verdict v = q->deliver(p.data, p.size, cfg.limits, now,
-                                   released);
+            Verdict v = q->deliver(p.data, p.size, cfg.limits, now, released);
             if (v == Verdict::kStored) {
                 batch.consume(i);
             } else if (v == Verdict::kDropped) {
@@ -252,7 +248,7 @@ void AmdPrimitive::execute(const AmdConfig &cfg, std::string_view bridge,
             }
             batch.consume(i);
             break;
-        default:            /* kReport, kDiscard: handled above. */
+        default: /* kReport, kDiscard: handled above. */
             this->counters(bridge).errors++;
             batch.drop(i);
             break;
@@ -277,11 +273,11 @@ std::string AmdPrimitive::show(const std::string &bridge, Store &store)
             o << ", oldest " << age << " s";
         }
         o << "\n    stored " << c.stored << ", released " << c.released
-          << ", passed " << c.passed << ", holds " << c.holds
-          << ", releases " << c.releases << "\n    dropped: "
-          << c.drop_packets << " over max_packets, " << c.drop_bytes
-          << " over max_bytes, " << c.drop_memory << " over memory cap, "
-          << c.expired << " expired, " << c.discarded << " discarded\n";
+          << ", passed " << c.passed << ", holds " << c.holds << ", releases "
+          << c.releases << "\n    dropped: " << c.drop_packets
+          << " over max_packets, " << c.drop_bytes << " over max_bytes, "
+          << c.drop_memory << " over memory cap, " << c.expired << " expired, "
+          << c.discarded << " discarded\n";
     }
     return o.str();
 }

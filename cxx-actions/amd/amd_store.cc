@@ -66,10 +66,9 @@ Verdict ServerQueue::append(const uint8_t *data, size_t size,
         counters_.drop_memory++;
         return Verdict::kDropped;
     }
-    queue_.push_back(StoredPacket{std::vector<uint8_t>(data, data + size),
-                                  now_ms,
-                                  now_ms + static_cast<int64_t>(
-                                               limits.max_age_ms)});
+    queue_.push_back(
+        StoredPacket{std::vector<uint8_t>(data, data + size), now_ms,
+                     now_ms + static_cast<int64_t>(limits.max_age_ms)});
     bytes_ += size;
     counters_.stored++;
     return Verdict::kStored;
@@ -115,7 +114,7 @@ Verdict ServerQueue::deliver(const uint8_t *data, size_t size,
         draining_ = true;
         take(now_ms, released);
         if (released.empty()) {
-            draining_ = false;      // All of it had expired.
+            draining_ = false;  // All of it had expired.
         }
     }
     return Verdict::kPass;
@@ -139,7 +138,7 @@ bool ServerQueue::release(int64_t now_ms, std::vector<StoredPacket> &released)
     }
     if (draining_ || queue_.empty()) {
         expire(now_ms);
-        return false;               // Nothing, or another thread sends it.
+        return false;  // Nothing, or another thread sends it.
     }
     draining_ = true;
     take(now_ms, released);
@@ -183,8 +182,10 @@ ServerSnapshot ServerQueue::snapshot(int64_t now_ms)
     std::lock_guard<std::mutex> lock(mu_);
     expire(now_ms);
     return ServerSnapshot{
-        vip_, mode_, draining_, queue_.size(), bytes_,
-        queue_.empty() ? -1 : now_ms - queue_.front().arrived_ms, counters_};
+        vip_,      mode_,
+        draining_, queue_.size(),
+        bytes_,    queue_.empty() ? -1 : now_ms - queue_.front().arrived_ms,
+        counters_};
 }
 
 std::shared_ptr<ServerQueue> Store::get(uint32_t vip)

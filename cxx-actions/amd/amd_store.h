@@ -43,9 +43,9 @@
 namespace cxxa::amd {
 
 struct Limits {
-    uint64_t max_packets = 65536;          // Per server.
-    uint64_t max_bytes = 64ull << 20;      // Per server, frame bytes.
-    uint64_t max_age_ms = 600000;          // 10 minutes.
+    uint64_t max_packets = 65536;      // Per server.
+    uint64_t max_bytes = 64ull << 20;  // Per server, frame bytes.
+    uint64_t max_age_ms = 600000;      // 10 minutes.
 
     bool operator==(const Limits &) const = default;
 };
@@ -71,18 +71,18 @@ class MemoryCap {
 struct StoredPacket {
     std::vector<uint8_t> frame;
     int64_t arrived_ms;
-    int64_t deadline_ms;    // arrived + max_age: expired from then on.
+    int64_t deadline_ms;  // arrived + max_age: expired from then on.
 };
 
 struct ServerCounters {
-    uint64_t stored = 0;           // Packets appended to the queue.
-    uint64_t released = 0;         // Stored packets sent out.
-    uint64_t passed = 0;           // Packets that went straight through.
-    uint64_t drop_packets = 0;     // Over max_packets.
-    uint64_t drop_bytes = 0;       // Over max_bytes.
-    uint64_t drop_memory = 0;      // Over the process-wide memory cap.
-    uint64_t expired = 0;          // Older than max_age when touched.
-    uint64_t discarded = 0;        // Dropped by a discard.
+    uint64_t stored = 0;               // Packets appended to the queue.
+    uint64_t released = 0;             // Stored packets sent out.
+    uint64_t passed = 0;               // Packets that went straight through.
+    uint64_t drop_packets = 0;         // Over max_packets.
+    uint64_t drop_bytes = 0;           // Over max_bytes.
+    uint64_t drop_memory = 0;          // Over the process-wide memory cap.
+    uint64_t expired = 0;              // Older than max_age when touched.
+    uint64_t discarded = 0;            // Dropped by a discard.
     uint64_t holds = 0, releases = 0;  // Transitions.
 };
 
@@ -93,15 +93,15 @@ struct ServerSnapshot {
     Mode mode;
     bool draining;
     uint64_t packets, bytes;
-    int64_t oldest_age_ms;         // -1: empty.
+    int64_t oldest_age_ms;  // -1: empty.
     ServerCounters counters;
 };
 
 // What happened to a packet handed to store() or deliver().
 enum class Verdict {
-    kStored,        // Kept: do not send it now.
-    kPass,          // Send 'released' (if any), then this packet.
-    kDropped,       // Over a limit (counted).
+    kStored,   // Kept: do not send it now.
+    kPass,     // Send 'released' (if any), then this packet.
+    kDropped,  // Over a limit (counted).
 };
 
 class ServerQueue {

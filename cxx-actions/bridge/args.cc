@@ -18,8 +18,8 @@ bool is_word(std::string_view s)
         return false;
     }
     for (char c : s) {
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' &&
-            c != '-') {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_'
+            && c != '-') {
             return false;
         }
     }
@@ -47,8 +47,7 @@ OpArgs parse_op_args(std::string_view args)
     std::string_view op = args.substr(0, paren);
     if (!is_word(op)) {
         throw ArgError(op.empty() ? "missing operation"
-                                  : "bad operation '" + std::string(op) +
-                                        "'");
+                                  : "bad operation '" + std::string(op) + "'");
     }
     out.op = std::string(op);
     if (paren == std::string_view::npos) {
@@ -57,8 +56,7 @@ OpArgs parse_op_args(std::string_view args)
     if (args.back() != ')') {
         throw ArgError("missing ')' after arguments of " + out.op);
     }
-    std::string_view body = args.substr(paren + 1,
-                                        args.size() - paren - 2);
+    std::string_view body = args.substr(paren + 1, args.size() - paren - 2);
     if (body.find_first_of("()") != std::string_view::npos) {
         throw ArgError("unexpected parenthesis in arguments of " + out.op);
     }
@@ -69,8 +67,8 @@ OpArgs parse_op_args(std::string_view args)
                                                : body.substr(comma + 1);
         size_t eq = item.find('=');
         if (eq == std::string_view::npos) {
-            throw ArgError("expected KEY=VALUE, got '" + std::string(item) +
-                           "'");
+            throw ArgError("expected KEY=VALUE, got '" + std::string(item)
+                           + "'");
         }
         std::string_view key = trim(item.substr(0, eq));
         std::string_view value = trim(item.substr(eq + 1));
@@ -114,28 +112,28 @@ void OpArgs::expect_all_taken() const
     }
 }
 
-uint64_t parse_uint(std::string_view key, std::string_view value,
-                    uint64_t min, uint64_t max)
+uint64_t parse_uint(std::string_view key, std::string_view value, uint64_t min,
+                    uint64_t max)
 {
     uint64_t v = 0;
     int base = 10;
     std::string_view digits = value;
-    if (digits.size() > 2 && digits[0] == '0' &&
-        (digits[1] == 'x' || digits[1] == 'X')) {
+    if (digits.size() > 2 && digits[0] == '0'
+        && (digits[1] == 'x' || digits[1] == 'X')) {
         base = 16;
         digits.remove_prefix(2);
     }
     auto [end, ec] = std::from_chars(digits.data(),
                                      digits.data() + digits.size(), v, base);
-    if (ec != std::errc() || end != digits.data() + digits.size() ||
-        digits.empty()) {
-        throw ArgError(std::string(key) + ": '" + std::string(value) +
-                       "' is not a number");
+    if (ec != std::errc() || end != digits.data() + digits.size()
+        || digits.empty()) {
+        throw ArgError(std::string(key) + ": '" + std::string(value)
+                       + "' is not a number");
     }
     if (v < min || v > max) {
-        throw ArgError(std::string(key) + ": " + std::string(value) +
-                       " is out of range " + std::to_string(min) + ".." +
-                       std::to_string(max));
+        throw ArgError(std::string(key) + ": " + std::string(value)
+                       + " is out of range " + std::to_string(min) + ".."
+                       + std::to_string(max));
     }
     return v;
 }
@@ -145,23 +143,23 @@ uint32_t parse_ipv4(std::string_view key, std::string_view value)
     std::string s(value);
     in_addr a;
     if (inet_pton(AF_INET, s.c_str(), &a) != 1) {
-        throw ArgError(std::string(key) + ": '" + s +
-                       "' is not an IPv4 address");
+        throw ArgError(std::string(key) + ": '" + s
+                       + "' is not an IPv4 address");
     }
     return ntohl(a.s_addr);
 }
 
 std::string format_ipv4(uint32_t addr)
 {
-    return std::to_string(addr >> 24) + "." +
-           std::to_string((addr >> 16) & 0xff) + "." +
-           std::to_string((addr >> 8) & 0xff) + "." +
-           std::to_string(addr & 0xff);
+    return std::to_string(addr >> 24) + "."
+           + std::to_string((addr >> 16) & 0xff) + "."
+           + std::to_string((addr >> 8) & 0xff) + "."
+           + std::to_string(addr & 0xff);
 }
 
-std::string format_op_args(
-    std::string_view op,
-    const std::vector<std::pair<std::string, std::string>> &kv)
+std::string
+format_op_args(std::string_view op,
+               const std::vector<std::pair<std::string, std::string>> &kv)
 {
     std::string s(op);
     if (!kv.empty()) {

@@ -35,15 +35,15 @@ struct OpArgs {
 OpArgs parse_op_args(std::string_view args);
 
 // Typed values; each throws ArgError("KEY: ...") when out of range.
-uint64_t parse_uint(std::string_view key, std::string_view value,
-                    uint64_t min, uint64_t max);
+uint64_t parse_uint(std::string_view key, std::string_view value, uint64_t min,
+                    uint64_t max);
 uint32_t parse_ipv4(std::string_view key, std::string_view value);
 std::string format_ipv4(uint32_t addr);
 
 // Formats OP(k=v,...) or OP when there are no pairs.
-std::string format_op_args(
-    std::string_view op,
-    const std::vector<std::pair<std::string, std::string>> &kv);
+std::string
+format_op_args(std::string_view op,
+               const std::vector<std::pair<std::string, std::string>> &kv);
 
 }  // namespace cxxa
 

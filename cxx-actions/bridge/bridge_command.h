@@ -31,8 +31,8 @@ select_bridges(const PerBridge<T> &states,
     if (!args.empty()) {
         T *t = states.find(args[0]);
         if (!t) {
-            throw std::runtime_error("no " + label + " state for bridge " +
-                                     args[0]);
+            throw std::runtime_error("no " + label + " state for bridge "
+                                     + args[0]);
         }
         out.emplace_back(args[0], t);
         return out;

@@ -34,11 +34,12 @@ bool cxxa_is_primitive(const char *name);
 char *cxxa_parse(const char *name, const char *args, char **canonical);
 
 /* Properties of a parsed action, for the translator. */
-#define CXXA_F_RESHAPES 0x1  /* Packets it emits may be of another kind
-                              * (wrapped, unwrapped, replaced): the actions
-                              * that follow must be translated against the
-                              * re-parsed packets, so the translator freezes
-                              * and recirculates after it. */
+#define CXXA_F_RESHAPES                                                       \
+    0x1 /* Packets it emits may be of another kind                            \
+         * (wrapped, unwrapped, replaced): the actions                        \
+         * that follow must be translated against the                         \
+         * re-parsed packets, so the translator freezes                       \
+         * and recirculates after it. */
 unsigned int cxxa_flags(const char *name, const char *args);
 
 /* ---- Datapath. ---- */
@@ -46,9 +47,9 @@ unsigned int cxxa_flags(const char *name, const char *args);
 /* One packet of a batch handed to a primitive.  The primitive may rewrite
  * 'data[0..size)' in place. */
 struct cxxa_packet {
-    uint8_t *data;              /* Frame, starting at the Ethernet header. */
-    size_t size;                /* Frame length in bytes. */
-    uint32_t in_port;           /* Datapath input port. */
+    uint8_t *data;    /* Frame, starting at the Ethernet header. */
+    size_t size;      /* Frame length in bytes. */
+    uint32_t in_port; /* Datapath input port. */
 };
 
 /* Called by a primitive for every packet that leaves it, in output order.
@@ -56,21 +57,21 @@ struct cxxa_packet {
  * packet 'index' on (at most once); otherwise 'data[0..size)' is a new frame
  * that inherits the metadata of input packet 'index'.  Input packets never
  * passed on are freed after the call. */
-typedef void cxxa_emit_cb(void *aux, size_t index,
-                          const void *data, size_t size);
+typedef void cxxa_emit_cb(void *aux, size_t index, const void *data,
+                          size_t size);
 
 /* Runs primitive 'name' with canonical arguments 'args' for bridge 'bridge'
  * on 'pkts[0..n)'.  Safe to call concurrently from any datapath thread;
  * never blocks. */
 void cxxa_execute(const char *bridge, const char *name, const char *args,
-                  struct cxxa_packet *pkts, size_t n,
-                  cxxa_emit_cb *emit, void *aux);
+                  struct cxxa_packet *pkts, size_t n, cxxa_emit_cb *emit,
+                  void *aux);
 
 /* ---- Management: ovs-appctl commands of the library and primitives. ---- */
 
 struct cxxa_command {
-    const char *name;           /* e.g. "cxx-action/list", "paxos/show". */
-    const char *usage;          /* Argument synopsis, may be "". */
+    const char *name;  /* e.g. "cxx-action/list", "paxos/show". */
+    const char *usage; /* Argument synopsis, may be "". */
     int min_args, max_args;
 };
 

@@ -40,8 +40,8 @@ class OpTable {
                 return e.op;
             }
         }
-        throw ArgError("unknown " + kind_ + " '" + std::string(name) +
-                       "' (expected " + expected() + hint_ + ")");
+        throw ArgError("unknown " + kind_ + " '" + std::string(name)
+                       + "' (expected " + expected() + hint_ + ")");
     }
 
     const char *name(Op op) const

@@ -85,8 +85,8 @@ class PerBridge {
     };
     std::function<std::unique_ptr<T>()> make_;
     mutable std::shared_mutex mu_;
-    std::unordered_map<std::string, std::unique_ptr<T>, Hash,
-                       std::equal_to<>> map_;
+    std::unordered_map<std::string, std::unique_ptr<T>, Hash, std::equal_to<>>
+        map_;
 };
 
 }  // namespace cxxa

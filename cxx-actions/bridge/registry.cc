@@ -91,8 +91,8 @@ Registry::Resolved &Registry::resolve(std::string_view bridge,
     static thread_local size_t next;
 
     for (auto &r : cache) {
-        if (r.registry == id_ && r.bridge == bridge && r.name == name &&
-            r.args == args) {
+        if (r.registry == id_ && r.bridge == bridge && r.name == name
+            && r.args == args) {
             return r;
         }
     }
@@ -129,23 +129,85 @@ namespace {
 // port names (ofputil_port_from_string()).
 constexpr const char *kUpstreamKeywords[] = {
     // OFPACT names (include/openvswitch/ofp-actions.h).
-    "output", "group", "controller", "enqueue", "output_reg", "bundle",
-    "set_field", "set_vlan_vid", "set_vlan_pcp", "strip_vlan", "push_vlan",
-    "mod_dl_src", "mod_dl_dst", "mod_nw_src", "mod_nw_dst", "mod_nw_tos",
-    "mod_nw_ecn", "mod_nw_ttl", "mod_tp_src", "mod_tp_dst", "move", "push",
-    "pop", "dec_ttl", "set_mpls_label", "set_mpls_tc", "set_mpls_ttl",
-    "dec_mpls_ttl", "push_mpls", "pop_mpls", "dec_nsh_ttl", "delete_field",
-    "encap", "decap", "set_tunnel", "set_queue", "pop_queue", "fin_timeout",
-    "resubmit", "learn", "conjunction", "multipath", "note", "exit",
-    "sample", "unroll_xlate", "ct", "ct_clear", "nat", "output_trunc",
-    "clone", "check_pkt_larger", "cxx", "debug_recirc", "debug_slow",
-    "meter", "clear_actions", "write_actions", "write_metadata",
+    "output",
+    "group",
+    "controller",
+    "enqueue",
+    "output_reg",
+    "bundle",
+    "set_field",
+    "set_vlan_vid",
+    "set_vlan_pcp",
+    "strip_vlan",
+    "push_vlan",
+    "mod_dl_src",
+    "mod_dl_dst",
+    "mod_nw_src",
+    "mod_nw_dst",
+    "mod_nw_tos",
+    "mod_nw_ecn",
+    "mod_nw_ttl",
+    "mod_tp_src",
+    "mod_tp_dst",
+    "move",
+    "push",
+    "pop",
+    "dec_ttl",
+    "set_mpls_label",
+    "set_mpls_tc",
+    "set_mpls_ttl",
+    "dec_mpls_ttl",
+    "push_mpls",
+    "pop_mpls",
+    "dec_nsh_ttl",
+    "delete_field",
+    "encap",
+    "decap",
+    "set_tunnel",
+    "set_queue",
+    "pop_queue",
+    "fin_timeout",
+    "resubmit",
+    "learn",
+    "conjunction",
+    "multipath",
+    "note",
+    "exit",
+    "sample",
+    "unroll_xlate",
+    "ct",
+    "ct_clear",
+    "nat",
+    "output_trunc",
+    "clone",
+    "check_pkt_larger",
+    "cxx",
+    "debug_recirc",
+    "debug_slow",
+    "meter",
+    "clear_actions",
+    "write_actions",
+    "write_metadata",
     "goto_table",
     // Other words of the parser.
-    "mod_vlan_vid", "mod_vlan_pcp", "set_nw_ttl", "pop_vlan",
-    "set_tunnel64", "load", "bundle_load", "drop", "apply_actions",
+    "mod_vlan_vid",
+    "mod_vlan_pcp",
+    "set_nw_ttl",
+    "pop_vlan",
+    "set_tunnel64",
+    "load",
+    "bundle_load",
+    "drop",
+    "apply_actions",
     // Reserved port names.
-    "in_port", "table", "normal", "flood", "all", "local", "any", "unset",
+    "in_port",
+    "table",
+    "normal",
+    "flood",
+    "all",
+    "local",
+    "any",
+    "unset",
     "none",
 };
 
@@ -156,8 +218,8 @@ constexpr const char *kSplitKeywords[] = {"nat"};
 bool is_one_of(std::string_view name, const auto &words)
 {
     for (const char *w : words) {
-        if (name.size() == std::strlen(w) &&
-            !strncasecmp(name.data(), w, name.size())) {
+        if (name.size() == std::strlen(w)
+            && !strncasecmp(name.data(), w, name.size())) {
             return true;
         }
     }
@@ -172,18 +234,18 @@ std::string Registry::check_name(std::string_view name)
         return "a primitive needs a name";
     }
     auto word = [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
-               c == '-';
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_'
+               || c == '-';
     };
-    if (std::isdigit(static_cast<unsigned char>(name[0])) || name[0] == '-' ||
-        !std::all_of(name.begin(), name.end(), word)) {
-        return "primitive name '" + std::string(name) +
-               "' is not a word ([A-Za-z_][A-Za-z0-9_-]*)";
+    if (std::isdigit(static_cast<unsigned char>(name[0])) || name[0] == '-'
+        || !std::all_of(name.begin(), name.end(), word)) {
+        return "primitive name '" + std::string(name)
+               + "' is not a word ([A-Za-z_][A-Za-z0-9_-]*)";
     }
-    if (is_one_of(name, kUpstreamKeywords) &&
-        !is_one_of(name, kSplitKeywords)) {
-        return "primitive name '" + std::string(name) +
-               "' would shadow the OVS action or port keyword of that name";
+    if (is_one_of(name, kUpstreamKeywords)
+        && !is_one_of(name, kSplitKeywords)) {
+        return "primitive name '" + std::string(name)
+               + "' would shadow the OVS action or port keyword of that name";
     }
     return "";
 }
@@ -195,8 +257,7 @@ void Registry::add(std::unique_ptr<Primitive> p)
         throw std::logic_error(why);
     }
     if (by_name_.count(p->name())) {
-        throw std::logic_error("primitive " + p->name() +
-                               " registered twice");
+        throw std::logic_error("primitive " + p->name() + " registered twice");
     }
     by_name_[p->name()] = p.get();
     primitives_.push_back(std::move(p));
@@ -287,9 +348,9 @@ std::string Registry::list() const
         s << p->name() << ": " << p->synopsis() << "\n";
         p->all_counters().for_each([&](const std::string &bridge,
                                        const Counters &c) {
-            s << "  bridge " << bridge << ": in=" << c.in
-              << " out=" << c.out << " consumed=" << c.consumed
-              << " dropped=" << c.dropped << " errors=" << c.errors << "\n";
+            s << "  bridge " << bridge << ": in=" << c.in << " out=" << c.out
+              << " consumed=" << c.consumed << " dropped=" << c.dropped
+              << " errors=" << c.errors << "\n";
         });
     }
     if (unknown_drops_) {

@@ -336,12 +336,12 @@ void register_all_primitives(Registry &registry);
 // one source of the primitive.  The generated
 // registration list calls the function this defines, which is what keeps
 // the primitive's objects in the link from libcxx-actions.a.
-#define CXXA_REGISTER_PRIMITIVE(ID, ...)                                  \
-    namespace cxxa {                                                      \
-    void register_primitive_##ID(Registry &registry)                      \
-    {                                                                     \
-        registry.add(std::make_unique<__VA_ARGS__>());                    \
-    }                                                                     \
+#define CXXA_REGISTER_PRIMITIVE(ID, ...)                                      \
+    namespace cxxa {                                                          \
+    void register_primitive_##ID(Registry &registry)                          \
+    {                                                                         \
+        registry.add(std::make_unique<__VA_ARGS__>());                        \
+    }                                                                         \
     }
 
 #endif  // CXXA_BRIDGE_REGISTRY_H

@@ -14,10 +14,9 @@ namespace {
 
 constexpr size_t kShowMappings = 1000;
 
-const OpTable<Op> kOps({{Op::kOut, "out"},
-                        {Op::kIn, "in"},
-                        {Op::kForward, "forward"}},
-                       "operation", "; conntrack NAT is ct(nat(...))");
+const OpTable<Op>
+    kOps({{Op::kOut, "out"}, {Op::kIn, "in"}, {Op::kForward, "forward"}},
+         "operation", "; conntrack NAT is ct(nat(...))");
 
 uint32_t need_ipv4(OpArgs &a, const char *key)
 {
@@ -67,8 +66,7 @@ NatPrimitive::parse(std::string_view args) const
             } else if (*v == "apdf") {
                 cfg->filter = Filter::kAddressAndPort;
             } else {
-                throw ArgError("filter: '" + *v +
-                               "' is not eim, adf or apdf");
+                throw ArgError("filter: '" + *v + "' is not eim, adf or apdf");
             }
         }
     } else if (cfg->op == Op::kIn) {
@@ -106,8 +104,8 @@ std::string NatPrimitive::format(const NatConfig &cfg) const
     case Op::kOut:
         kv.emplace_back("ext", format_ipv4(cfg.ext));
         if (cfg.port_lo != 1024 || cfg.port_hi != 65535) {
-            kv.emplace_back("ports", std::to_string(cfg.port_lo) + "-" +
-                                         std::to_string(cfg.port_hi));
+            kv.emplace_back("ports", std::to_string(cfg.port_lo) + "-"
+                                         + std::to_string(cfg.port_hi));
         }
         if (cfg.filter != Filter::kEndpointIndependent) {
             kv.emplace_back("filter", filter_name(cfg.filter));
@@ -179,14 +177,14 @@ std::vector<Command> NatPrimitive::commands()
         "nat/show", tables_, "NAT",
         [](const std::string &bridge, NatTable &t) {
             std::lock_guard<std::mutex> lock(t.mutex());
-            return "bridge " + bridge + ":\n" +
-                   t.show(now_ms(), kShowMappings);
+            return "bridge " + bridge + ":\n"
+                   + t.show(now_ms(), kShowMappings);
         },
         ShowText{nullptr, "no NAT state\n"}));
     cmds.push_back(Command{
         "nat/set-timeouts",
-        "BRIDGE [tcp_established=S] [tcp_transitory=S] [udp=S] [icmp=S]", 2,
-        5, [this](const std::vector<std::string> &args) {
+        "BRIDGE [tcp_established=S] [tcp_transitory=S] [udp=S] [icmp=S]", 2, 5,
+        [this](const std::vector<std::string> &args) {
             NatTable &t = tables_.get(args[0]);
             std::lock_guard<std::mutex> lock(t.mutex());
             Timeouts to = t.timeouts();
@@ -202,12 +200,13 @@ std::vector<Command> NatPrimitive::commands()
                                                   : nullptr;
                 if (!field || eq == std::string::npos) {
                     throw std::runtime_error(
-                        "'" + args[i] + "': expected tcp_established=S, "
-                        "tcp_transitory=S, udp=S or icmp=S");
+                        "'" + args[i]
+                        + "': expected tcp_established=S, "
+                          "tcp_transitory=S, udp=S or icmp=S");
                 }
                 try {
-                    *field = uint32_t(parse_uint(key, args[i].substr(eq + 1),
-                                                 1, 86400 * 7));
+                    *field = uint32_t(
+                        parse_uint(key, args[i].substr(eq + 1), 1, 86400 * 7));
                 } catch (const ArgError &e) {
                     throw std::runtime_error(e.what());
                 }

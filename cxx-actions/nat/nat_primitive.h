@@ -41,10 +41,10 @@ struct NatConfig : ActionConfig {
     uint32_t ext = 0;
     uint16_t port_lo = 1024, port_hi = 65535;
     Filter filter = Filter::kEndpointIndependent;
-    uint8_t proto = 0;      // forward: 6 or 17.
-    uint16_t port = 0;      // forward: external port.
-    uint32_t to = 0;        // forward: inside address.
-    uint16_t to_port = 0;   // forward: inside port.
+    uint8_t proto = 0;     // forward: 6 or 17.
+    uint16_t port = 0;     // forward: external port.
+    uint32_t to = 0;       // forward: inside address.
+    uint16_t to_port = 0;  // forward: inside port.
 };
 
 class NatPrimitive : public PrimitiveOf<NatConfig> {

@@ -71,11 +71,11 @@ const char *tcp_state_name(TcpState s)
 const char *event_name(Event e)
 {
     static const char *const names[] = {
-        "translated_out",    "translated_in",   "icmp_error_out",
-        "icmp_error_in",     "drop_not_ipv4",   "drop_malformed",
-        "drop_truncated",    "drop_fragment",   "drop_bad_checksum",
+        "translated_out",    "translated_in",     "icmp_error_out",
+        "icmp_error_in",     "drop_not_ipv4",     "drop_malformed",
+        "drop_truncated",    "drop_fragment",     "drop_bad_checksum",
         "drop_unsupported",  "drop_not_external", "drop_no_mapping",
-        "drop_filtered",     "drop_exhausted",  "drop_table_full",
+        "drop_filtered",     "drop_exhausted",    "drop_table_full",
         "drop_forward_busy",
     };
     static_assert(std::size(names) == size_t(Event::kCount));
@@ -179,10 +179,7 @@ size_t NatTable::ExtKeyHash::operator()(uint64_t k) const
 
 NatTable::NatTable() = default;
 
-NatTable::~NatTable()
-{
-    clear();
-}
+NatTable::~NatTable() { clear(); }
 
 NatTable::External *NatTable::external(uint32_t ext, bool create)
 {
@@ -267,8 +264,7 @@ Mapping *NatTable::live_external(uint32_t ext, uint8_t proto, uint16_t port,
 }
 
 const Mapping *NatTable::find_external(uint32_t ext, uint8_t proto,
-                                       uint16_t ext_port,
-                                       int64_t now_ms) const
+                                       uint16_t ext_port, int64_t now_ms) const
 {
     Mapping *const *pm = by_ext_.find(ext_key(ext, proto, ext_port));
     if (!pm || !alive(**pm, now_ms)) {
@@ -305,8 +301,7 @@ bool NatTable::permits(const Mapping &m, uint32_t remote_ip,
 }
 
 void NatTable::touch(Mapping &m, bool outbound, uint32_t remote_ip,
-                     uint16_t remote_port, uint8_t tcp_flags,
-                     int64_t now_ms)
+                     uint16_t remote_port, uint8_t tcp_flags, int64_t now_ms)
 {
     Session *s = nullptr;
     for (Session &x : m.sessions) {
@@ -317,9 +312,8 @@ void NatTable::touch(Mapping &m, bool outbound, uint32_t remote_ip,
     }
     if (!s) {
         if (m.sessions.size() >= kMaxSessions) {
-            m.sessions.erase_if([&](const Session &x) {
-                return !alive(x, m.proto, now_ms);
-            });
+            m.sessions.erase_if(
+                [&](const Session &x) { return !alive(x, m.proto, now_ms); });
         }
         if (m.sessions.size() >= kMaxSessions) {
             auto lru = std::min_element(
@@ -335,9 +329,9 @@ void NatTable::touch(Mapping &m, bool outbound, uint32_t remote_ip,
     }
     if (m.proto == net::kProtoTcp) {
         if ((tcp_flags & kTcpSyn)
-            && (s->seen & (Session::kFinOut | Session::kFinIn
-                           | Session::kRst))) {
-            s->seen = 0;   // A new connection on the same endpoints.
+            && (s->seen
+                & (Session::kFinOut | Session::kFinIn | Session::kRst))) {
+            s->seen = 0;  // A new connection on the same endpoints.
         }
         if (tcp_flags & kTcpFin) {
             s->seen |= outbound ? Session::kFinOut : Session::kFinIn;
@@ -375,7 +369,7 @@ bool NatTable::allocate(Pool &p, uint16_t want, uint16_t lo, uint16_t hi,
             continue;
         }
         if (want >= a && want <= b && !p.test(want)) {
-            out = want;   // Port preservation.
+            out = want;  // Port preservation.
             return true;
         }
         if (p.find_free(a, b, p.cursor, out)) {
@@ -487,7 +481,7 @@ NatTable::Result NatTable::forward(uint32_t ext, uint8_t proto,
         if (!m->forwarded) {
             return {nullptr, Event::kDropForwardBusy};
         }
-        erase(m);   // The forward now points elsewhere.
+        erase(m);  // The forward now points elsewhere.
         m = nullptr;
     }
     if (!m) {
@@ -521,9 +515,8 @@ void NatTable::maybe_sweep(int64_t now_ms)
         if (!alive(*m, now_ms)) {
             dead.push_back(m);
         } else {
-            m->sessions.erase_if([&](const Session &s) {
-                return !alive(s, m->proto, now_ms);
-            });
+            m->sessions.erase_if(
+                [&](const Session &s) { return !alive(s, m->proto, now_ms); });
         }
     }
     sweep_slot_ = (sweep_slot_ + budget) % n_slots;

@@ -41,15 +41,19 @@
 
 namespace cxxa::nat {
 
-enum class Filter : uint8_t { kEndpointIndependent, kAddress, kAddressAndPort };
+enum class Filter : uint8_t {
+    kEndpointIndependent,
+    kAddress,
+    kAddressAndPort
+};
 const char *filter_name(Filter);
 
 struct Timeouts {
-    uint32_t tcp_established_s = 7440;   // RFC 5382 REQ-5: >= 2 h 4 min.
-    uint32_t tcp_transitory_s = 240;     // RFC 5382 REQ-5: >= 4 min.
-    uint32_t udp_s = 300;                // RFC 4787 REQ-5: >= 2 min, 5 min
-                                         // recommended.
-    uint32_t icmp_s = 60;                // RFC 5508 REQ-2: >= 60 s.
+    uint32_t tcp_established_s = 7440;  // RFC 5382 REQ-5: >= 2 h 4 min.
+    uint32_t tcp_transitory_s = 240;    // RFC 5382 REQ-5: >= 4 min.
+    uint32_t udp_s = 300;               // RFC 4787 REQ-5: >= 2 min, 5 min
+                                        // recommended.
+    uint32_t icmp_s = 60;               // RFC 5508 REQ-2: >= 60 s.
 };
 
 enum class TcpState : uint8_t { kOpening, kEstablished, kClosing, kReset };
@@ -60,48 +64,48 @@ constexpr uint8_t kTcpFin = 0x01, kTcpSyn = 0x02, kTcpRst = 0x04;
 
 struct Session {
     uint32_t remote_ip = 0;
-    uint16_t remote_port = 0;   // 0 for ICMP queries.
-    uint8_t seen = 0;           // kSeen* bits below.
+    uint16_t remote_port = 0;  // 0 for ICMP queries.
+    uint8_t seen = 0;          // kSeen* bits below.
     int64_t last_ms = 0;
 
-    static constexpr uint8_t kSeenOut = 0x01, kSeenIn = 0x02,
-                             kFinOut = 0x04, kFinIn = 0x08, kRst = 0x10;
+    static constexpr uint8_t kSeenOut = 0x01, kSeenIn = 0x02, kFinOut = 0x04,
+                             kFinIn = 0x08, kRst = 0x10;
     TcpState tcp_state() const;
 };
 
 struct Mapping {
     uint32_t ext = 0;
     uint8_t proto = 0;
-    uint16_t ext_port = 0;      // Or ICMP query id.
+    uint16_t ext_port = 0;  // Or ICMP query id.
     uint32_t in_ip = 0;
-    uint16_t in_port = 0;       // Or ICMP query id.
+    uint16_t in_port = 0;  // Or ICMP query id.
     Filter filter = Filter::kEndpointIndependent;
-    bool forwarded = false;     // Made by nat:forward.
+    bool forwarded = false;  // Made by nat:forward.
     int64_t created_ms = 0;
     uint64_t packets_out = 0, packets_in = 0;
-    SmallVec<Session, 2> sessions;   // Most mappings have one or two.
+    SmallVec<Session, 2> sessions;  // Most mappings have one or two.
 };
 
 // What happened to a packet; each has a counter.  The first ones are
 // successes, the others drops.
 enum class Event : uint8_t {
-    kTranslatedOut,     // TCP/UDP/ICMP query, inside -> outside.
-    kTranslatedIn,      // ... outside -> inside (incl. forwarded).
-    kIcmpErrorOut,      // ICMP error translated inside -> outside.
-    kIcmpErrorIn,       // ... outside -> inside.
+    kTranslatedOut,  // TCP/UDP/ICMP query, inside -> outside.
+    kTranslatedIn,   // ... outside -> inside (incl. forwarded).
+    kIcmpErrorOut,   // ICMP error translated inside -> outside.
+    kIcmpErrorIn,    // ... outside -> inside.
     kLastSuccess = kIcmpErrorIn,
     kDropNotIpv4,
     kDropMalformed,
     kDropTruncated,
     kDropFragment,
-    kDropBadChecksum,   // ICMP message whose checksum does not verify.
-    kDropUnsupported,   // Protocol or ICMP type NAT does not translate.
-    kDropNotExternal,   // nat:in/forward packet not to the external address.
+    kDropBadChecksum,  // ICMP message whose checksum does not verify.
+    kDropUnsupported,  // Protocol or ICMP type NAT does not translate.
+    kDropNotExternal,  // nat:in/forward packet not to the external address.
     kDropNoMapping,
     kDropFiltered,
-    kDropExhausted,     // No free external port for a new mapping.
-    kDropTableFull,     // kMaxMappings or kMaxExternal reached.
-    kDropForwardBusy,   // Forwarded port held by a dynamic mapping.
+    kDropExhausted,    // No free external port for a new mapping.
+    kDropTableFull,    // kMaxMappings or kMaxExternal reached.
+    kDropForwardBusy,  // Forwarded port held by a dynamic mapping.
     kCount
 };
 const char *event_name(Event);
@@ -116,9 +120,9 @@ struct Stats {
 
 class NatTable {
   public:
-    static constexpr size_t kMaxSessions = 64;       // Per mapping.
-    static constexpr size_t kMaxExternal = 16;       // Per bridge.
-    static constexpr size_t kMaxMappings = 1u << 20; // Per bridge.
+    static constexpr size_t kMaxSessions = 64;        // Per mapping.
+    static constexpr size_t kMaxExternal = 16;        // Per bridge.
+    static constexpr size_t kMaxMappings = 1u << 20;  // Per bridge.
 
     NatTable();
     ~NatTable();
@@ -129,7 +133,7 @@ class NatTable {
     std::mutex &mutex() { return mu_; }
 
     struct Result {
-        Mapping *mapping = nullptr;   // Set when event is a success.
+        Mapping *mapping = nullptr;  // Set when event is a success.
         Event event = Event::kDropNoMapping;
     };
 
@@ -144,8 +148,8 @@ class NatTable {
     // An inbound packet to ext:ext_port from remote: its mapping, if there
     // is one and the filter lets the remote in; records the session.
     Result inbound(uint32_t ext, uint8_t proto, uint16_t ext_port,
-                   uint32_t remote_ip, uint16_t remote_port,
-                   uint8_t tcp_flags, int64_t now_ms);
+                   uint32_t remote_ip, uint16_t remote_port, uint8_t tcp_flags,
+                   int64_t now_ms);
 
     // An inbound packet to the forwarded port ext:ext_port: the forwarded
     // mapping to to_ip:to_port (made on first use), records the session.
@@ -209,8 +213,8 @@ class NatTable {
                            int64_t now_ms);
     void erase(Mapping *m);
     void reclaim(uint32_t ext, uint8_t proto, int64_t now_ms);
-    bool allocate(Pool &p, uint16_t want, uint16_t lo, uint16_t hi,
-                  bool any, uint16_t &out);
+    bool allocate(Pool &p, uint16_t want, uint16_t lo, uint16_t hi, bool any,
+                  uint16_t &out);
     Mapping *insert(uint32_t ext, uint8_t proto, uint16_t ext_port,
                     uint32_t in_ip, uint16_t in_port, Filter filter,
                     bool forwarded, int64_t now_ms);

@@ -74,7 +74,7 @@ Event parse(uint8_t *frame, size_t len, Ipv4 &p)
     default:
         return Event::kDropUnsupported;
     }
-    return Event::kTranslatedOut;   // "Parsed": the caller decides.
+    return Event::kTranslatedOut;  // "Parsed": the caller decides.
 }
 
 // The transport checksum field of 'p' if it is among the bytes present and
@@ -95,7 +95,7 @@ uint8_t *l4_csum(const Ipv4 &p)
 void store_l4_csum(const Ipv4 &p, uint8_t *c, uint16_t v)
 {
     if (p.proto == kProtoUdp && v == 0) {
-        v = 0xffff;   // RFC 768: a computed 0 is sent as all ones.
+        v = 0xffff;  // RFC 768: a computed 0 is sent as all ones.
     }
     put16(c, v);
 }
@@ -104,8 +104,7 @@ void store_l4_csum(const Ipv4 &p, uint8_t *c, uint16_t v)
 // 16-bit port or query id at 'off' of its transport header, with every
 // checksum that covers them (the IPv4 header's; the transport one, which
 // covers the address too when it has a pseudo-header), each updated once.
-void set_endpoint(Ipv4 &p, bool src, uint32_t addr, size_t off,
-                  uint16_t port)
+void set_endpoint(Ipv4 &p, bool src, uint32_t addr, size_t off, uint16_t port)
 {
     uint32_t old_addr = src ? p.src() : p.dst();
     uint16_t old_port = get16(p.l4 + off);
@@ -199,8 +198,8 @@ Event error_in(NatTable &t, uint32_t ext, Ipv4 &outer, int64_t now)
     } else {
         remote_port = get16(inner.l4 + kDstPort);
     }
-    const Mapping *m = t.find_external(ext, inner.proto,
-                                       get16(inner.l4 + off), now);
+    const Mapping *m = t.find_external(ext, inner.proto, get16(inner.l4 + off),
+                                       now);
     if (!m) {
         return Event::kDropNoMapping;
     }
@@ -293,13 +292,11 @@ Event translate_forward(NatTable &t, uint32_t ext, uint8_t proto,
     if (!is_success(e)) {
         return e;
     }
-    if (p.dst() != ext || p.proto != proto
-        || get16(p.l4 + kDstPort) != port) {
+    if (p.dst() != ext || p.proto != proto || get16(p.l4 + kDstPort) != port) {
         return Event::kDropNotExternal;
     }
-    NatTable::Result r = t.forward(ext, proto, port, to_ip, to_port,
-                                   p.src(), get16(p.l4 + kSrcPort),
-                                   tcp_flags(p), now);
+    NatTable::Result r = t.forward(ext, proto, port, to_ip, to_port, p.src(),
+                                   get16(p.l4 + kSrcPort), tcp_flags(p), now);
     if (!r.mapping) {
         return r.event;
     }

@@ -35,15 +35,15 @@ struct OutParams {
 };
 
 // Inside -> outside.  The table's lock must be held.
-Event translate_out(NatTable &, const OutParams &, uint8_t *frame,
-                    size_t len, int64_t now_ms);
+Event translate_out(NatTable &, const OutParams &, uint8_t *frame, size_t len,
+                    int64_t now_ms);
 // Outside -> inside, to external address 'ext'.
 Event translate_in(NatTable &, uint32_t ext, uint8_t *frame, size_t len,
                    int64_t now_ms);
 // Outside -> inside through the forwarded port ext:port of 'proto'.
-Event translate_forward(NatTable &, uint32_t ext, uint8_t proto,
-                        uint16_t port, uint32_t to_ip, uint16_t to_port,
-                        uint8_t *frame, size_t len, int64_t now_ms);
+Event translate_forward(NatTable &, uint32_t ext, uint8_t proto, uint16_t port,
+                        uint32_t to_ip, uint16_t to_port, uint8_t *frame,
+                        size_t len, int64_t now_ms);
 
 }  // namespace cxxa::nat
 

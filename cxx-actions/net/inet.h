@@ -60,15 +60,15 @@ constexpr size_t kIpTtl = 8, kIpProto = 9, kIpCsum = 10, kIpSrc = 12,
 
 // An IPv4 packet located in a frame (or in an ICMP error's payload).
 struct Ipv4 {
-    uint8_t *ip = nullptr;   // IPv4 header.
-    size_t ip_len = 0;       // Bytes from 'ip' that belong to the datagram
-                             // and are present (<= total length).
-    size_t hdr_len = 0;      // IHL * 4.
+    uint8_t *ip = nullptr;  // IPv4 header.
+    size_t ip_len = 0;      // Bytes from 'ip' that belong to the datagram
+                            // and are present (<= total length).
+    size_t hdr_len = 0;     // IHL * 4.
     uint8_t proto = 0;
-    bool fragment = false;   // MF set or offset != 0.
-    bool first_fragment = true;   // Offset == 0.
-    uint8_t *l4 = nullptr;   // Transport header (ip + hdr_len).
-    size_t l4_len = 0;       // Bytes present from 'l4' in the datagram.
+    bool fragment = false;       // MF set or offset != 0.
+    bool first_fragment = true;  // Offset == 0.
+    uint8_t *l4 = nullptr;       // Transport header (ip + hdr_len).
+    size_t l4_len = 0;           // Bytes present from 'l4' in the datagram.
 
     uint32_t src() const { return get32(ip + kIpSrc); }
     uint32_t dst() const { return get32(ip + kIpDst); }
@@ -77,9 +77,9 @@ struct Ipv4 {
 
 enum class ParseError {
     kNone,
-    kNotIpv4,     // Not an IPv4 frame at all.
-    kTruncated,   // Shorter than its headers say.
-    kMalformed,   // Bad version, IHL or total length.
+    kNotIpv4,    // Not an IPv4 frame at all.
+    kTruncated,  // Shorter than its headers say.
+    kMalformed,  // Bad version, IHL or total length.
 };
 
 // Locates the IPv4 header of an Ethernet frame (at most one 802.1Q tag),
@@ -100,15 +100,23 @@ inline void set_ip_addr(Ipv4 &p, size_t off, uint32_t addr)
     put32(p.ip + off, addr);
     put16(p.ip + kIpCsum, csum_update32(get16(p.ip + kIpCsum), old, addr));
 }
-inline void set_ip_src(Ipv4 &p, uint32_t addr) { set_ip_addr(p, kIpSrc, addr); }
-inline void set_ip_dst(Ipv4 &p, uint32_t addr) { set_ip_addr(p, kIpDst, addr); }
+inline void set_ip_src(Ipv4 &p, uint32_t addr)
+{
+    set_ip_addr(p, kIpSrc, addr);
+}
+inline void set_ip_dst(Ipv4 &p, uint32_t addr)
+{
+    set_ip_addr(p, kIpDst, addr);
+}
 
 // The offset of the transport checksum for 'proto' (TCP 16, UDP 6, ICMP 2),
 // or 0 if there is none.
 inline size_t l4_csum_offset(uint8_t proto)
 {
-    return proto == kProtoTcp ? 16 : proto == kProtoUdp ? 6
-                                   : proto == kProtoIcmp ? 2 : 0;
+    return proto == kProtoTcp    ? 16
+           : proto == kProtoUdp  ? 6
+           : proto == kProtoIcmp ? 2
+                                 : 0;
 }
 // True if the transport checksum covers the IPv4 pseudo-header.
 inline bool csum_has_pseudo_header(uint8_t proto)

@@ -77,7 +77,7 @@ inline bool l4_csum_ok(const Bytes &f, size_t ip_off = kIp, size_t end = 0)
     uint16_t s = 0;
     if (proto == 6 || proto == 17) {
         if (proto == 17 && rd16(f, l4 + 6) == 0) {
-            return true;   // No checksum.
+            return true;  // No checksum.
         }
         uint8_t pseudo[12];
         for (int i = 0; i < 8; i++) {
@@ -204,8 +204,8 @@ inline Bytes icmp_echo(uint32_t src, uint32_t dst, uint16_t id,
 
 // An ICMP error (type/code) from 'src' to 'dst' quoting the first
 // 'quote' bytes of the IPv4 datagram of 'about' (a frame from here).
-inline Bytes icmp_error(uint8_t type, uint8_t code, uint32_t src,
-                        uint32_t dst, const Bytes &about, size_t quote)
+inline Bytes icmp_error(uint8_t type, uint8_t code, uint32_t src, uint32_t dst,
+                        const Bytes &about, size_t quote)
 {
     Bytes quoted(about.begin() + kIp, about.begin() + kIp + quote);
     Bytes m = l4_icmp(type, code, 0, 0, quoted);

@@ -149,7 +149,7 @@ void PaxosPrimitive::on_client(const PaxosConfig &cfg, GroupState &g,
         }
         auto seq = g.leader->assign(learner_next, cfg.window);
         if (!seq) {
-            batch.drop(i);      // Counted by the leader (window full).
+            batch.drop(i);  // Counted by the leader (window full).
             continue;
         }
         Header h{MsgType::kAccept, g.leader->round(), *seq, cfg.group,
@@ -171,8 +171,7 @@ void PaxosPrimitive::on_accept(const PaxosConfig &cfg, GroupState &g,
         size_t value_len;
         auto h = expect(g, batch.packet(i), MsgType::kAccept, cfg.group,
                         &value, &value_len);
-        if (!h || !g.acceptor->on_accept(h->round, h->seq, value,
-                                         value_len)) {
+        if (!h || !g.acceptor->on_accept(h->round, h->seq, value, value_len)) {
             batch.drop(i);
             continue;
         }
@@ -193,8 +192,8 @@ void PaxosPrimitive::on_learn(const PaxosConfig &cfg, GroupState &g,
     for (size_t i = 0; i < batch.size(); i++) {
         const uint8_t *value;
         size_t value_len;
-        auto h = expect(g, batch.packet(i), MsgType::kLearn, cfg.group,
-                        &value, &value_len);
+        auto h = expect(g, batch.packet(i), MsgType::kLearn, cfg.group, &value,
+                        &value_len);
         if (!h) {
             batch.drop(i);
             continue;
@@ -205,7 +204,7 @@ void PaxosPrimitive::on_learn(const PaxosConfig &cfg, GroupState &g,
         case Learner::Verdict::kBeyondWindow:
         case Learner::Verdict::kStaleRound:
         case Learner::Verdict::kConflict:
-            batch.drop(i);      // Counted by the learner.
+            batch.drop(i);  // Counted by the learner.
             continue;
         default:
             break;
@@ -270,43 +269,40 @@ std::string PaxosPrimitive::show(const std::string &bridge, BridgeState &b)
         std::lock_guard<std::mutex> glock(g.mu);
         s << "bridge " << bridge << " group " << id << ":\n";
         if (g.leader) {
-            s << "  leader: round " << g.leader->round()
-              << ", next sequence " << g.leader->next()
-              << ", accepts sent " << g.accepts_sent
+            s << "  leader: round " << g.leader->round() << ", next sequence "
+              << g.leader->next() << ", accepts sent " << g.accepts_sent
               << ", window-full drops " << g.leader->window_full()
-              << (g.learner ? "" : " (no learner on this bridge: "
-                                   "window not enforced)")
+              << (g.learner ? ""
+                            : " (no learner on this bridge: "
+                              "window not enforced)")
               << "\n";
         }
         if (g.acceptor) {
-            s << "  acceptor: round " << g.acceptor->round()
-              << ", accepted " << g.acceptor->accepted()
-              << ", stale-round drops " << g.acceptor->stale()
-              << ", learns sent " << g.learns_sent << "\n";
+            s << "  acceptor: round " << g.acceptor->round() << ", accepted "
+              << g.acceptor->accepted() << ", stale-round drops "
+              << g.acceptor->stale() << ", learns sent " << g.learns_sent
+              << "\n";
         }
         if (g.learner) {
             using V = Learner::Verdict;
             const Learner &l = *g.learner;
-            s << "  learner: members " << l.members()
-              << ", majority " << l.majority()
-              << ", delivered up to " << uint32_t(l.next() - 1)
-              << ", undelivered slots " << l.undelivered()
-              << ", delivered " << l.delivered() << "\n"
-              << "    votes: counted " << l.count(V::kCounted)
-              << ", chosen " << l.count(V::kChosen)
-              << ", repeat " << l.count(V::kRepeatVote)
-              << ", late " << l.count(V::kLateVote)
-              << ", already delivered " << l.count(V::kDelivered)
-              << "; drops: beyond window " << l.count(V::kBeyondWindow)
-              << ", stale round " << l.count(V::kStaleRound)
-              << ", conflict " << l.count(V::kConflict) << "\n";
+            s << "  learner: members " << l.members() << ", majority "
+              << l.majority() << ", delivered up to " << uint32_t(l.next() - 1)
+              << ", undelivered slots " << l.undelivered() << ", delivered "
+              << l.delivered() << "\n"
+              << "    votes: counted " << l.count(V::kCounted) << ", chosen "
+              << l.count(V::kChosen) << ", repeat " << l.count(V::kRepeatVote)
+              << ", late " << l.count(V::kLateVote) << ", already delivered "
+              << l.count(V::kDelivered) << "; drops: beyond window "
+              << l.count(V::kBeyondWindow) << ", stale round "
+              << l.count(V::kStaleRound) << ", conflict "
+              << l.count(V::kConflict) << "\n";
         }
         if (g.forwarded) {
             s << "  forwarded to leader: " << g.forwarded << "\n";
         }
-        s << "  frames dropped: malformed " << g.malformed
-          << ", wrong type " << g.wrong_type << ", wrong group "
-          << g.wrong_group << "\n";
+        s << "  frames dropped: malformed " << g.malformed << ", wrong type "
+          << g.wrong_type << ", wrong group " << g.wrong_group << "\n";
     }
     return s.str();
 }

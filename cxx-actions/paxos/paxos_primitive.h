@@ -52,9 +52,9 @@ struct GroupState {
     uint64_t accepts_sent = 0;
     uint64_t learns_sent = 0;
     uint64_t forwarded = 0;
-    uint64_t malformed = 0;     // Truncated or not a Paxos frame.
-    uint64_t wrong_type = 0;    // A Paxos frame of the wrong kind.
-    uint64_t wrong_group = 0;   // A frame of another group.
+    uint64_t malformed = 0;    // Truncated or not a Paxos frame.
+    uint64_t wrong_type = 0;   // A Paxos frame of the wrong kind.
+    uint64_t wrong_group = 0;  // A frame of another group.
 };
 
 struct BridgeState {

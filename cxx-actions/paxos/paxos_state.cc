@@ -5,8 +5,8 @@
 
 namespace cxxa::paxos {
 
-std::optional<uint32_t>
-Leader::assign(std::optional<uint32_t> learner_next, uint32_t window)
+std::optional<uint32_t> Leader::assign(std::optional<uint32_t> learner_next,
+                                       uint32_t window)
 {
     if (learner_next && next_ - *learner_next >= window
         && !seq_before(next_, *learner_next)) {
@@ -16,9 +16,8 @@ Leader::assign(std::optional<uint32_t> learner_next, uint32_t window)
     return next_++;
 }
 
-bool
-Acceptor::on_accept(uint32_t round, uint32_t seq, const uint8_t *value,
-                    size_t len)
+bool Acceptor::on_accept(uint32_t round, uint32_t seq, const uint8_t *value,
+                         size_t len)
 {
     if (round < round_) {
         stale_++;
@@ -36,8 +35,7 @@ Acceptor::on_accept(uint32_t round, uint32_t seq, const uint8_t *value,
     return true;
 }
 
-const Value *
-Acceptor::stored_value(uint32_t seq) const
+const Value *Acceptor::stored_value(uint32_t seq) const
 {
     if (slots_.empty()) {
         return nullptr;
@@ -46,10 +44,9 @@ Acceptor::stored_value(uint32_t seq) const
     return s.round && s.seq == seq ? &s.value : nullptr;
 }
 
-Learner::Verdict
-Learner::on_learn(uint32_t round, uint32_t seq, uint16_t sender,
-                  const uint8_t *value, size_t len,
-                  std::vector<Value> &deliver)
+Learner::Verdict Learner::on_learn(uint32_t round, uint32_t seq,
+                                   uint16_t sender, const uint8_t *value,
+                                   size_t len, std::vector<Value> &deliver)
 {
     auto verdict = [this](Verdict v) {
         counts_[size_t(v)]++;

@@ -77,7 +77,7 @@ class Acceptor {
     uint32_t round_ = 0;
     uint64_t accepted_ = 0;
     uint64_t stale_ = 0;
-    std::vector<Slot> slots_;   // Ring indexed by seq % window.
+    std::vector<Slot> slots_;  // Ring indexed by seq % window.
 };
 
 // Learner (paxos:onlearn): a slot is chosen when a majority of 'members'
@@ -86,14 +86,14 @@ class Acceptor {
 class Learner {
   public:
     enum class Verdict {
-        kCounted,          // A new vote; slot not chosen yet.
-        kChosen,           // This vote chose the slot (maybe delivered).
-        kRepeatVote,       // Same acceptor again: ignored.
-        kLateVote,         // Slot already chosen; vote ignored.
-        kDelivered,        // Slot already delivered: duplicate.
-        kBeyondWindow,     // Too far ahead of the next undelivered slot.
-        kStaleRound,       // Older round than the slot's: ignored.
-        kConflict,         // Same round, different value: ignored.
+        kCounted,       // A new vote; slot not chosen yet.
+        kChosen,        // This vote chose the slot (maybe delivered).
+        kRepeatVote,    // Same acceptor again: ignored.
+        kLateVote,      // Slot already chosen; vote ignored.
+        kDelivered,     // Slot already delivered: duplicate.
+        kBeyondWindow,  // Too far ahead of the next undelivered slot.
+        kStaleRound,    // Older round than the slot's: ignored.
+        kConflict,      // Same round, different value: ignored.
     };
 
     Learner(uint16_t members, uint32_t window, uint32_t start)
@@ -109,7 +109,7 @@ class Learner {
 
     uint16_t members() const { return members_; }
     size_t majority() const { return members_ / 2 + 1; }
-    uint32_t next() const { return next_; }     // First undelivered slot.
+    uint32_t next() const { return next_; }  // First undelivered slot.
     size_t undelivered() const { return slots_.size(); }
     uint64_t delivered() const { return delivered_; }
     uint64_t count(Verdict v) const { return counts_[size_t(v)]; }

@@ -11,10 +11,10 @@ namespace {
 
 bool is_paxos_type(uint16_t type)
 {
-    return type == uint16_t(MsgType::kJoin) ||
-           type == uint16_t(MsgType::kAccept) ||
-           type == uint16_t(MsgType::kLearn) ||
-           type == uint16_t(MsgType::kClient);
+    return type == uint16_t(MsgType::kJoin)
+           || type == uint16_t(MsgType::kAccept)
+           || type == uint16_t(MsgType::kLearn)
+           || type == uint16_t(MsgType::kClient);
 }
 
 }  // namespace
@@ -24,9 +24,12 @@ std::vector<uint8_t> encode(const Header &h, const uint8_t *payload,
 {
     std::vector<uint8_t> f(kPayloadOffset + payload_len);
     uint8_t *p = f.data();
-    std::memset(p, 0xff, 6);                        // Broadcast destination.
-    const uint8_t src[6] = {0x02, 0x7a, uint8_t(h.group >> 8),
-                            uint8_t(h.group), uint8_t(h.sender >> 8),
+    std::memset(p, 0xff, 6);  // Broadcast destination.
+    const uint8_t src[6] = {0x02,
+                            0x7a,
+                            uint8_t(h.group >> 8),
+                            uint8_t(h.group),
+                            uint8_t(h.sender >> 8),
                             uint8_t(h.sender)};
     std::memcpy(p + 6, src, 6);
     put16(p + 12, uint16_t(h.type));

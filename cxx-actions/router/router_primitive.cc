@@ -15,7 +15,7 @@ using namespace cxxa::net;
 namespace {
 
 constexpr uint8_t kTtl = 64;
-constexpr size_t kMaxErrorDatagram = 576;   // RFC 1812 4.3.2.3.
+constexpr size_t kMaxErrorDatagram = 576;  // RFC 1812 4.3.2.3.
 
 const OpTable<Op> kOps({{Op::kEchoReply, "echo_reply"},
                         {Op::kTimeExceeded, "time_exceeded"}});
@@ -36,9 +36,8 @@ bool echo_reply(uint8_t *frame, size_t len)
 {
     Ipv4 p;
     if (parse_frame(frame, len, p) != ParseError::kNone || p.fragment
-        || p.proto != kProtoIcmp || p.l4_len < 8
-        || p.l4[0] != kIcmpEchoRequest || p.l4[1] != 0
-        || !unicast_source(p.src())) {
+        || p.proto != kProtoIcmp || p.l4_len < 8 || p.l4[0] != kIcmpEchoRequest
+        || p.l4[1] != 0 || !unicast_source(p.src())) {
         return false;
     }
     uint8_t mac[6];
@@ -53,8 +52,8 @@ bool echo_reply(uint8_t *frame, size_t len)
     uint16_t ttl_word = get16(p.ip + kIpTtl);
     uint16_t new_ttl_word = uint16_t(kTtl << 8 | p.ip[kIpProto]);
     put16(p.ip + kIpTtl, new_ttl_word);
-    put16(p.ip + kIpCsum, csum_update16(get16(p.ip + kIpCsum), ttl_word,
-                                        new_ttl_word));
+    put16(p.ip + kIpCsum,
+          csum_update16(get16(p.ip + kIpCsum), ttl_word, new_ttl_word));
 
     uint16_t type_word = get16(p.l4);
     p.l4[0] = kIcmpEchoReply;
@@ -77,8 +76,8 @@ std::vector<uint8_t> time_exceeded(const uint8_t *frame, size_t len,
             return {};
         }
         uint8_t type = p.l4[0];
-        if (type != kIcmpEchoRequest && type != kIcmpEchoReply
-            && type != 13 && type != 14) {
+        if (type != kIcmpEchoRequest && type != kIcmpEchoReply && type != 13
+            && type != 14) {
             return {};
         }
     }
@@ -87,13 +86,13 @@ std::vector<uint8_t> time_exceeded(const uint8_t *frame, size_t len,
     size_t ip_len = 20 + 8 + quoted;
     std::vector<uint8_t> out(l2 + ip_len);
     uint8_t *o = out.data();
-    memcpy(o, frame + 6, 6);          // To the sender...
-    memcpy(o + 6, frame, 6);          // ...from the router's MAC.
-    memcpy(o + 12, frame + 12, l2 - 12);   // VLAN tag, EtherType.
+    memcpy(o, frame + 6, 6);              // To the sender...
+    memcpy(o + 6, frame, 6);              // ...from the router's MAC.
+    memcpy(o + 12, frame + 12, l2 - 12);  // VLAN tag, EtherType.
 
     uint8_t *ip = o + l2;
     ip[0] = 0x45;
-    ip[1] = 0xc0;                      // Internetwork control.
+    ip[1] = 0xc0;  // Internetwork control.
     put16(ip + 2, uint16_t(ip_len));
     ip[kIpTtl] = kTtl;
     ip[kIpProto] = kProtoIcmp;
@@ -103,7 +102,7 @@ std::vector<uint8_t> time_exceeded(const uint8_t *frame, size_t len,
 
     uint8_t *icmp = ip + 20;
     icmp[0] = kIcmpTimeExceeded;
-    icmp[1] = 0;                       // TTL exceeded in transit.
+    icmp[1] = 0;  // TTL exceeded in transit.
     memcpy(icmp + 8, p.ip, quoted);
     put16(icmp + 2, csum_finish(csum_add(icmp, 8 + quoted)));
     return out;
@@ -136,8 +135,7 @@ std::string RouterPrimitive::format(const RouterConfig &cfg) const
     if (cfg.op == Op::kEchoReply) {
         return kOps.name(cfg.op);
     }
-    return format_op_args(kOps.name(cfg.op),
-                          {{"src", format_ipv4(cfg.src)}});
+    return format_op_args(kOps.name(cfg.op), {{"src", format_ipv4(cfg.src)}});
 }
 
 unsigned int RouterPrimitive::flags(const RouterConfig &cfg) const
@@ -145,8 +143,7 @@ unsigned int RouterPrimitive::flags(const RouterConfig &cfg) const
     return cfg.op == Op::kTimeExceeded ? CXXA_F_RESHAPES : 0;
 }
 
-void RouterPrimitive::execute(const RouterConfig &cfg,
-                              std::string_view bridge,
+void RouterPrimitive::execute(const RouterConfig &cfg, std::string_view bridge,
                               Batch &batch)
 {
     for (size_t i = 0; i < batch.size(); i++) {

@@ -29,7 +29,7 @@ enum class Op { kEchoReply, kTimeExceeded };
 
 struct RouterConfig : ActionConfig {
     Op op = Op::kEchoReply;
-    uint32_t src = 0;   // time_exceeded: the router's address.
+    uint32_t src = 0;  // time_exceeded: the router's address.
 };
 
 // The answers, as pure functions for the tests.  echo_reply() rewrites

@@ -135,10 +135,7 @@ class SmallVec {
   public:
     T *begin() { return heap_.empty() ? inline_ : heap_.data(); }
     T *end() { return begin() + size(); }
-    const T *begin() const
-    {
-        return heap_.empty() ? inline_ : heap_.data();
-    }
+    const T *begin() const { return heap_.empty() ? inline_ : heap_.data(); }
     const T *end() const { return begin() + size(); }
     size_t size() const { return heap_.empty() ? n_ : heap_.size(); }
     bool empty() const { return size() == 0; }
@@ -173,7 +170,7 @@ class SmallVec {
     {
         size_t keep = size_t(std::remove_if(begin(), end(), pred) - begin());
         while (size() > keep) {
-            pop_back();   // May move the elements back inline.
+            pop_back();  // May move the elements back inline.
         }
     }
 
@@ -184,7 +181,7 @@ class SmallVec {
             n_--;
         } else {
             heap_.pop_back();
-            if (heap_.size() <= N) {   // Back inline.
+            if (heap_.size() <= N) {  // Back inline.
                 n_ = heap_.size();
                 std::copy(heap_.begin(), heap_.end(), inline_);
                 heap_.clear();

@@ -40,8 +40,7 @@ namespace {
 
 using Nanos = int64_t;
 
-Nanos
-now(clockid_t clock)
+Nanos now(clockid_t clock)
 {
     timespec ts;
     clock_gettime(clock, &ts);
@@ -54,7 +53,7 @@ struct Frame {
 };
 
 struct Direction {
-    std::string name;       // "A->B".
+    std::string name;  // "A->B".
     int in_fd = -1, out_fd = -1;
     Nanos delay = 0;
     std::deque<Frame> queue;
@@ -65,8 +64,7 @@ struct Direction {
 
 volatile sig_atomic_t exit_requested, stats_requested;
 
-void
-on_signal(int sig)
+void on_signal(int sig)
 {
     if (sig == SIGUSR1) {
         stats_requested = 1;
@@ -75,8 +73,7 @@ on_signal(int sig)
     }
 }
 
-int
-open_port(const std::string &ifname)
+int open_port(const std::string &ifname)
 {
     unsigned idx = if_nametoindex(ifname.c_str());
     if (!idx) {
@@ -106,8 +103,7 @@ open_port(const std::string &ifname)
     return fd;
 }
 
-void
-receive_all(Direction &d, size_t queue_limit)
+void receive_all(Direction &d, size_t queue_limit)
 {
     uint8_t buf[65536];
     char ctrl[256];
@@ -120,7 +116,7 @@ receive_all(Direction &d, size_t queue_limit)
         msg.msg_controllen = sizeof ctrl;
         ssize_t n = recvmsg(d.in_fd, &msg, MSG_TRUNC);
         if (n < 0) {
-            return;     // EAGAIN, or an error we cannot act on.
+            return;  // EAGAIN, or an error we cannot act on.
         }
         Nanos arrived = now(CLOCK_MONOTONIC);
         for (cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
@@ -139,8 +135,8 @@ receive_all(Direction &d, size_t queue_limit)
             d.dropped_full++;
             continue;
         }
-        d.queue.push_back({arrived + d.delay,
-                           std::vector<uint8_t>(buf, buf + n)});
+        d.queue.push_back(
+            {arrived + d.delay, std::vector<uint8_t>(buf, buf + n)});
         if (d.queue.size() > d.max_queue) {
             d.max_queue = d.queue.size();
         }
@@ -152,8 +148,7 @@ receive_all(Direction &d, size_t queue_limit)
 constexpr Nanos kSpin = 100000;
 
 // Sends the frame at the head of 'd' once it is due.
-void
-send_head(Direction &d)
+void send_head(Direction &d)
 {
     Frame &f = d.queue.front();
     Nanos t = now(CLOCK_MONOTONIC);
@@ -173,14 +168,14 @@ send_head(Direction &d)
 
 // Sends every frame due within kSpin, earliest first across all
 // directions; returns when to look again, or 0 if nothing waits.
-Nanos
-send_due(std::vector<Direction> &dirs)
+Nanos send_due(std::vector<Direction> &dirs)
 {
     for (;;) {
         Direction *first = nullptr;
         for (Direction &d : dirs) {
             if (!d.queue.empty()
-                && (!first || d.queue.front().due < first->queue.front().due)) {
+                && (!first
+                    || d.queue.front().due < first->queue.front().due)) {
                 first = &d;
             }
         }
@@ -195,17 +190,18 @@ send_due(std::vector<Direction> &dirs)
     }
 }
 
-void
-write_stats(const std::vector<Direction> &dirs, const char *file)
+void write_stats(const std::vector<Direction> &dirs, const char *file)
 {
     FILE *out = file ? fopen(file, "w") : stderr;
     if (!out) {
         return;
     }
     for (const Direction &d : dirs) {
-        fprintf(out, "%s: delay %.3f ms, forwarded %llu, dropped %llu "
+        fprintf(out,
+                "%s: delay %.3f ms, forwarded %llu, dropped %llu "
                 "(queue full %llu, send errors %llu), max queue %zu, "
-                "max late %.3f ms\n", d.name.c_str(), d.delay / 1e6,
+                "max late %.3f ms\n",
+                d.name.c_str(), d.delay / 1e6,
                 (unsigned long long) d.forwarded,
                 (unsigned long long) (d.dropped_full + d.dropped_send),
                 (unsigned long long) d.dropped_full,
@@ -217,18 +213,16 @@ write_stats(const std::vector<Direction> &dirs, const char *file)
     }
 }
 
-[[noreturn]] void
-usage()
+[[noreturn]] void usage()
 {
     fprintf(stderr, "usage: linkdelay [--delay-us=N] [--queue=N] "
-            "[--stats=FILE] IF_A:IF_B[:DELAY_US] ...\n");
+                    "[--stats=FILE] IF_A:IF_B[:DELAY_US] ...\n");
     exit(2);
 }
 
 }  // namespace
 
-int
-main(int argc, char *argv[])
+int main(int argc, char *argv[])
 {
     long long delay_us = 5000;
     size_t queue_limit = 65536;
@@ -259,10 +253,10 @@ main(int argc, char *argv[])
             usage();
         }
         std::string a = p.substr(0, c1);
-        std::string b = p.substr(c1 + 1, c2 == std::string::npos
-                                 ? std::string::npos : c2 - c1 - 1);
+        std::string b = p.substr(
+            c1 + 1, c2 == std::string::npos ? std::string::npos : c2 - c1 - 1);
         long long us = c2 == std::string::npos ? delay_us
-                       : atoll(p.c_str() + c2 + 1);
+                                               : atoll(p.c_str() + c2 + 1);
         int fa = open_port(a), fb = open_port(b);
         Direction ab, ba;
         ab.name = a + "->" + b;

@@ -91,9 +91,8 @@ std::vector<Command> TestPrimitive::commands()
         [](const std::string &bridge, BridgeCounts &c) {
             std::string s = "bridge " + bridge + ":";
             for (Op op : {Op::kPass, Op::kCopy, Op::kConsume, Op::kDrop}) {
-                s += std::string(op == Op::kPass ? " " : ", ") +
-                     kOps.name(op) + " " +
-                     std::to_string(c.seen[size_t(op)].load());
+                s += std::string(op == Op::kPass ? " " : ", ") + kOps.name(op)
+                     + " " + std::to_string(c.seen[size_t(op)].load());
             }
             return s + "\n";
         },

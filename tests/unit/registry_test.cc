@@ -223,9 +223,9 @@ TEST(Batch, FatesAreCountedAndNothingDisappearsUncounted)
 TEST(Registry, RejectsNamesThatShadowUpstreamActionsOrAreNotWords)
 {
     cxxa::Registry r;
-    for (const char *name : {"output", "ct", "resubmit", "drop", "normal",
-                             "NORMAL", "Output", "in_port", "load", "cxx",
-                             "learn", "goto_table", "mod_vlan_vid"}) {
+    for (const char *name :
+         {"output", "ct", "resubmit", "drop", "normal", "NORMAL", "Output",
+          "in_port", "load", "cxx", "learn", "goto_table", "mod_vlan_vid"}) {
         EXPECT_THROW(r.add(std::make_unique<EchoTwice>(name)),
                      std::logic_error)
             << name;

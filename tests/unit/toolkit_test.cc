@@ -18,10 +18,10 @@ enum class Op { kA, kB, kC };
 void record(void *aux, size_t index, const void *data, size_t size)
 {
     auto *out = static_cast<std::vector<std::string> *>(aux);
-    out->push_back(std::to_string(index) +
-                   (data ? ":" + std::string(static_cast<const char *>(data),
-                                             size)
-                         : ":pass"));
+    out->push_back(
+        std::to_string(index)
+        + (data ? ":" + std::string(static_cast<const char *>(data), size)
+                : ":pass"));
 }
 
 }  // namespace

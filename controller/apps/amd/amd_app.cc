@@ -12,8 +12,7 @@ namespace {
 constexpr const char *kName = "amd";
 constexpr auto kReportWait = std::chrono::seconds(1);
 
-void
-merge(AmdEffects &from, Effects &to)
+void merge(AmdEffects &from, Effects &to)
 {
     to.all_flows_changed |= from.flows_changed;
     for (AmdPacketOut &po : from.packet_outs) {
@@ -22,7 +21,7 @@ merge(AmdEffects &from, Effects &to)
 }
 
 class AmdApp : public App {
-public:
+  public:
     const char *name() const override { return kName; }
 
     Effects configure(const Deployment &d) override
@@ -107,12 +106,12 @@ public:
         return amd_.settings().enabled ? amd_.counters() : json(nullptr);
     }
 
-private:
+  private:
     AmdService amd_;
 };
 
 class AmdType : public AppType {
-public:
+  public:
     const char *name() const override { return kName; }
 
     void parse(const json &doc, Deployment &d, Errors &e) const override
@@ -131,15 +130,13 @@ public:
 
 }  // namespace
 
-const AppType &
-amd_app_type()
+const AppType &amd_app_type()
 {
     static const AmdType type;
     return type;
 }
 
-const AmdSettings &
-amd_settings(const Deployment &d)
+const AmdSettings &amd_settings(const Deployment &d)
 {
     static const AmdSettings none;
     const AmdConfig *c = d.config<AmdConfig>(kName);

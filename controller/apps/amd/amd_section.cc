@@ -9,26 +9,26 @@ namespace cxxa::controller {
 
 using nlohmann::json;
 
-uint32_t
-AmdSettings::vip(size_t i) const
+uint32_t AmdSettings::vip(size_t i) const
 {
     /* Skip the network address when the CIDR has one. */
     return pool_base + (pool_prefix <= 30 ? 1 : 0) + static_cast<uint32_t>(i);
 }
 
-uint64_t
-AmdSettings::vmac(size_t i) const
+uint64_t AmdSettings::vmac(size_t i) const
 {
     return mac_prefix | (static_cast<uint64_t>(i) + 1);
 }
 
-AmdSettings
-parse_amd_section(const json &section, const Deployment &d, Errors &e)
+AmdSettings parse_amd_section(const json &section, const Deployment &d,
+                              Errors &e)
 {
     static const JsonSchema schema = {
-        required("switches", JsonType::kArray, "the access switches, a "
+        required("switches", JsonType::kArray,
+                 "the access switches, a "
                  "non-empty array of switch names"),
-        required("pool", JsonType::kObject, "{\"cidr\": \"A.B.C.D/N\", "
+        required("pool", JsonType::kObject,
+                 "{\"cidr\": \"A.B.C.D/N\", "
                  "\"mac_prefix\": \"xx:xx:xx\"}"),
         optional("limits", JsonType::kObject, "an object"),
         optional("store", JsonType::kAny, ""),
@@ -59,7 +59,7 @@ parse_amd_section(const json &section, const Deployment &d, Errors &e)
 
     if (c.has("switches") && section["switches"].empty()) {
         e.add("amd.switches", "required: the access switches, a non-empty "
-              "array of switch names");
+                              "array of switch names");
     } else if (c.has("switches")) {
         for (size_t i = 0; i < section["switches"].size(); i++) {
             const json &v = section["switches"][i];
@@ -67,8 +67,8 @@ parse_amd_section(const json &section, const Deployment &d, Errors &e)
             if (!v.is_string()) {
                 e.add(path, "must be a switch name");
             } else if (!d.find_switch(v.get<std::string>())) {
-                e.add(path, "no switch named \"" + v.get<std::string>()
-                      + "\"");
+                e.add(path,
+                      "no switch named \"" + v.get<std::string>() + "\"");
             } else {
                 s.switches.push_back(v.get<std::string>());
             }
@@ -79,29 +79,35 @@ parse_amd_section(const json &section, const Deployment &d, Errors &e)
         const json &pool = section["pool"];
         check(pool, "amd.pool", pool_schema, e);
         std::string cidr = pool.value("cidr", json("")).is_string()
-            ? pool.value("cidr", "") : "";
+                               ? pool.value("cidr", "")
+                               : "";
         uint32_t base;
         unsigned len;
         if (!parse_cidr(cidr, base, len, 8, 32)) {
             e.add("amd.pool.cidr", "expected A.B.C.D/N with N from 8 to 32, "
-                  "got \"" + cidr + "\"");
+                                   "got \""
+                                       + cidr + "\"");
         } else {
             uint32_t mask = len ? ~0u << (32 - len) : 0;
             if (base & ~mask) {
-                e.add("amd.pool.cidr", cidr + " has host bits set; the "
-                      "network is " + format_ip(base & mask) + "/"
-                      + std::to_string(len));
+                e.add("amd.pool.cidr", cidr
+                                           + " has host bits set; the "
+                                             "network is "
+                                           + format_ip(base & mask) + "/"
+                                           + std::to_string(len));
             }
             s.pool_base = base & mask;
             s.pool_prefix = len;
         }
         std::string prefix = pool.value("mac_prefix", json("")).is_string()
-            ? pool.value("mac_prefix", "") : "";
+                                 ? pool.value("mac_prefix", "")
+                                 : "";
         uint64_t mac_prefix;
         unsigned n;
         if (!parse_mac_prefix(prefix, mac_prefix, n)) {
             e.add("amd.pool.mac_prefix", "expected 1 to 5 bytes as "
-                  "xx:xx:..., got \"" + prefix + "\"");
+                                         "xx:xx:..., got \""
+                                             + prefix + "\"");
         } else if (!is_unicast_mac(mac_prefix)) {
             e.add("amd.pool.mac_prefix", prefix + " is a multicast prefix");
         } else {
@@ -111,10 +117,11 @@ parse_amd_section(const json &section, const Deployment &d, Errors &e)
         /* (After an error above the whole file is refused anyway.) */
         uint64_t hosts = 1ull << (32 - s.pool_prefix);
         if (s.pool_prefix <= 30) {
-            hosts -= 2;                     /* Network and broadcast. */
+            hosts -= 2; /* Network and broadcast. */
         }
         uint64_t macs = s.mac_prefix_bytes
-            ? (1ull << (8 * (6 - s.mac_prefix_bytes))) - 2 : 0;
+                            ? (1ull << (8 * (6 - s.mac_prefix_bytes))) - 2
+                            : 0;
         s.pool_size = std::min<uint64_t>({hosts, macs, kAmdMaxServers});
     }
 
@@ -136,7 +143,8 @@ parse_amd_section(const json &section, const Deployment &d, Errors &e)
         } else if (v == "controller") {
             s.store = AmdStore::kController;
         } else {
-            e.add("amd.store", "must be \"switch\" or \"controller\" "
+            e.add("amd.store",
+                  "must be \"switch\" or \"controller\" "
                   "(requests kept in the controller, a baseline)");
         }
     }
@@ -147,7 +155,7 @@ parse_amd_section(const json &section, const Deployment &d, Errors &e)
         if (!section["forward"].is_string()
             || section["forward"].get<std::string>().empty()) {
             e.add("amd.forward", "must be the actions that forward a "
-                  "rewritten request, e.g. \"NORMAL\"");
+                                 "rewritten request, e.g. \"NORMAL\"");
         } else {
             s.forward = section["forward"].get<std::string>();
         }

@@ -18,25 +18,25 @@ namespace cxxa::controller {
 
 struct Deployment;
 
-constexpr size_t kAmdMaxServers = 4096;      // The switch's per-bridge bound.
+constexpr size_t kAmdMaxServers = 4096;  // The switch's per-bridge bound.
 constexpr int kAmdDefaultPriority = 45000;
 
 enum class AmdStore { kSwitch, kController };
 
 struct AmdSettings {
-    bool enabled = false;                 // The section is present.
-    std::vector<std::string> switches;    // Access switches.
-    uint32_t pool_base = 0;               // First address of the CIDR.
-    unsigned pool_prefix = 32;            // Its prefix length.
-    uint64_t mac_prefix = 0;              // Left-aligned in 48 bits.
+    bool enabled = false;               // The section is present.
+    std::vector<std::string> switches;  // Access switches.
+    uint32_t pool_base = 0;             // First address of the CIDR.
+    unsigned pool_prefix = 32;          // Its prefix length.
+    uint64_t mac_prefix = 0;            // Left-aligned in 48 bits.
     unsigned mac_prefix_bytes = 0;
-    size_t pool_size = 0;                 // Usable virtual addresses.
+    size_t pool_size = 0;  // Usable virtual addresses.
     // Storage limits per server; unset: the switch's defaults.
     std::optional<uint64_t> max_packets, max_bytes, max_age_ms;
     AmdStore store = AmdStore::kSwitch;
     // Controller store only: requests kept for all servers together.
     size_t controller_max_packets = 100000;
-    std::string forward = "NORMAL";       // Actions after the rewrite.
+    std::string forward = "NORMAL";  // Actions after the rewrite.
     int priority = kAmdDefaultPriority;
     int table = 0;
 

@@ -11,8 +11,7 @@ using nlohmann::json;
 
 namespace {
 
-AmdReply
-error(int http, const std::string &reason)
+AmdReply error(int http, const std::string &reason)
 {
     return json_error(http, reason);
 }
@@ -21,20 +20,19 @@ error(int http, const std::string &reason)
 // report) by the amd: action, never forwarded as is.  An IPv4/UDP frame to
 // the virtual address (discard port), so that the actions after a release
 // (mod_nw_dst...) pass OpenFlow's prerequisite checks on the packet-out.
-std::vector<uint8_t>
-trigger_frame(uint32_t vip, uint64_t vmac)
+std::vector<uint8_t> trigger_frame(uint32_t vip, uint64_t vmac)
 {
     std::vector<uint8_t> f(60, 0);
     for (int i = 0; i < 6; i++) {
-        f[i] = (vmac >> (40 - 8 * i)) & 0xff;       /* To the virtual MAC. */
+        f[i] = (vmac >> (40 - 8 * i)) & 0xff; /* To the virtual MAC. */
     }
-    f[6] = 0x02;                                    /* Local, all zero. */
+    f[6] = 0x02; /* Local, all zero. */
     f[12] = 0x08;
     uint8_t *ip = &f[14];
     ip[0] = 0x45;
-    ip[3] = 28;                                     /* Total length. */
-    ip[8] = 64;                                     /* TTL. */
-    ip[9] = 17;                                     /* UDP. */
+    ip[3] = 28; /* Total length. */
+    ip[8] = 64; /* TTL. */
+    ip[9] = 17; /* UDP. */
     for (int i = 0; i < 4; i++) {
         ip[16 + i] = (vip >> (24 - 8 * i)) & 0xff;
     }
@@ -47,33 +45,29 @@ trigger_frame(uint32_t vip, uint64_t vmac)
     ip[10] = sum >> 8;
     ip[11] = sum & 0xff;
     uint8_t *udp = ip + 20;
-    udp[3] = 9;                                     /* Discard. */
-    udp[5] = 8;                                     /* Length. */
+    udp[3] = 9; /* Discard. */
+    udp[5] = 8; /* Length. */
     return f;
 }
 
-bool
-parse_body(const std::string &body, json &out, AmdReply &reply)
+bool parse_body(const std::string &body, json &out, AmdReply &reply)
 {
     return parse_json_body(body, out, reply);
 }
 
-bool
-get_ip(const json &body, const char *key, uint32_t &ip, AmdReply &reply)
+bool get_ip(const json &body, const char *key, uint32_t &ip, AmdReply &reply)
 {
     return get_json_ip(body, key, ip, reply);
 }
 
-bool
-get_mac(const json &body, const char *key, uint64_t &mac, AmdReply &reply)
+bool get_mac(const json &body, const char *key, uint64_t &mac, AmdReply &reply)
 {
     return get_json_mac(body, key, mac, reply, true);
 }
 
 }  // namespace
 
-AmdEffects
-AmdService::configure(const AmdSettings &s)
+AmdEffects AmdService::configure(const AmdSettings &s)
 {
     AmdEffects fx;
     if (s == settings_) {
@@ -90,23 +84,21 @@ AmdService::configure(const AmdSettings &s)
     return fx;
 }
 
-bool
-AmdService::is_amd_switch(const std::string &sw) const
+bool AmdService::is_amd_switch(const std::string &sw) const
 {
     return settings_.enabled
-        && std::find(settings_.switches.begin(), settings_.switches.end(),
-                     sw) != settings_.switches.end();
+           && std::find(settings_.switches.begin(), settings_.switches.end(),
+                        sw)
+                  != settings_.switches.end();
 }
 
-std::string
-AmdService::rewrite_actions(const Server &srv) const
+std::string AmdService::rewrite_actions(const Server &srv) const
 {
-    return "mod_dl_dst:" + format_mac(srv.mac) + ",mod_nw_dst:"
-        + format_ip(srv.ip) + "," + settings_.forward;
+    return "mod_dl_dst:" + format_mac(srv.mac)
+           + ",mod_nw_dst:" + format_ip(srv.ip) + "," + settings_.forward;
 }
 
-std::string
-AmdService::deliver_args(const Server &srv) const
+std::string AmdService::deliver_args(const Server &srv) const
 {
     std::string a = "server=" + format_ip(srv.vip);
     if (settings_.max_packets) {
@@ -121,53 +113,53 @@ AmdService::deliver_args(const Server &srv) const
     return a;
 }
 
-std::vector<std::string>
-AmdService::flows_for(const std::string &sw) const
+std::vector<std::string> AmdService::flows_for(const std::string &sw) const
 {
     std::vector<std::string> flows;
     if (!is_amd_switch(sw)) {
         return flows;
     }
     const std::string head = "table=" + std::to_string(settings_.table)
-        + ",priority=" + std::to_string(settings_.priority) + ",";
+                             + ",priority="
+                             + std::to_string(settings_.priority) + ",";
     for (const auto &[vip, srv] : servers_) {
         const std::string v = format_ip(srv.vip), vm = format_mac(srv.vmac);
         /* ARP for the virtual address, answered by the switch. */
         flows.push_back(head + "arp,arp_op=1,arp_tpa=" + v
                         + ",actions=move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
-                        "set_field:" + vm + "->eth_src,set_field:2->arp_op,"
-                        "move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],"
-                        "move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],"
-                        "set_field:" + vm + "->arp_sha,set_field:" + v
+                          "set_field:"
+                        + vm
+                        + "->eth_src,set_field:2->arp_op,"
+                          "move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],"
+                          "move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],"
+                          "set_field:"
+                        + vm + "->arp_sha,set_field:" + v
                         + "->arp_spa,IN_PORT");
         /* Requests: virtual -> physical. */
         std::string actions;
         if (settings_.store == AmdStore::kSwitch) {
             actions = "amd:deliver(" + deliver_args(srv) + "),"
-                + rewrite_actions(srv);
+                      + rewrite_actions(srv);
         } else {
             actions = srv.online ? rewrite_actions(srv) : "controller";
         }
         flows.push_back(head + "ip,nw_dst=" + v + ",actions=" + actions);
         /* Replies: physical -> virtual. */
-        flows.push_back(head + "ip,dl_src=" + format_mac(srv.mac)
-                        + ",nw_src=" + format_ip(srv.ip)
-                        + ",actions=mod_dl_src:" + vm + ",mod_nw_src:" + v
-                        + "," + settings_.forward);
+        flows.push_back(head + "ip,dl_src=" + format_mac(srv.mac) + ",nw_src="
+                        + format_ip(srv.ip) + ",actions=mod_dl_src:" + vm
+                        + ",mod_nw_src:" + v + "," + settings_.forward);
     }
     return flows;
 }
 
-AmdPacketOut
-AmdService::trigger(const std::string &sw, const Server &srv,
-                    const std::string &actions) const
+AmdPacketOut AmdService::trigger(const std::string &sw, const Server &srv,
+                                 const std::string &actions) const
 {
     return {sw, actions, trigger_frame(srv.vip, srv.vmac)};
 }
 
 /* The packet-outs that put 'srv' in its current mode on every switch. */
-void
-AmdService::transition(Server &srv, AmdEffects &fx)
+void AmdService::transition(Server &srv, AmdEffects &fx)
 {
     n_transitions_++;
     if (settings_.store == AmdStore::kController) {
@@ -182,17 +174,17 @@ AmdService::transition(Server &srv, AmdEffects &fx)
     }
 }
 
-AmdPacketOut
-AmdService::mode_trigger(const std::string &sw, const Server &srv) const
+AmdPacketOut AmdService::mode_trigger(const std::string &sw,
+                                      const Server &srv) const
 {
     const std::string v = format_ip(srv.vip);
-    return trigger(sw, srv, srv.online
-                   ? "amd:release(server=" + v + ")," + rewrite_actions(srv)
-                   : "amd:hold(server=" + v + ")");
+    return trigger(sw, srv,
+                   srv.online ? "amd:release(server=" + v + "),"
+                                    + rewrite_actions(srv)
+                              : "amd:hold(server=" + v + ")");
 }
 
-std::vector<AmdPacketOut>
-AmdService::reassert(const std::string &sw) const
+std::vector<AmdPacketOut> AmdService::reassert(const std::string &sw) const
 {
     std::vector<AmdPacketOut> out;
     if (!is_amd_switch(sw) || settings_.store != AmdStore::kSwitch) {
@@ -204,19 +196,18 @@ AmdService::reassert(const std::string &sw) const
     return out;
 }
 
-void
-AmdService::release_controller_store(Server &srv, AmdEffects &fx)
+void AmdService::release_controller_store(Server &srv, AmdEffects &fx)
 {
     const auto now = Clock::now();
     for (Stored &s : srv.stored) {
         if (settings_.max_age_ms
             && now - s.arrived
-               > std::chrono::milliseconds(*settings_.max_age_ms)) {
+                   > std::chrono::milliseconds(*settings_.max_age_ms)) {
             srv.n_expired++;
             continue;
         }
-        fx.packet_outs.push_back({s.sw, rewrite_actions(srv),
-                                  std::move(s.frame)});
+        fx.packet_outs.push_back(
+            {s.sw, rewrite_actions(srv), std::move(s.frame)});
         srv.n_released++;
     }
     controller_stored_ -= srv.stored.size();
@@ -226,8 +217,7 @@ AmdService::release_controller_store(Server &srv, AmdEffects &fx)
 
 /* A pool index whose addresses nobody uses: never-used indexes first, then
  * freed ones, oldest first. */
-std::optional<size_t>
-AmdService::allocate()
+std::optional<size_t> AmdService::allocate()
 {
     auto in_use = [this](size_t i) {
         for (const auto &[vip, srv] : servers_) {
@@ -253,8 +243,7 @@ AmdService::allocate()
     return std::nullopt;
 }
 
-AmdReply
-AmdService::subscribe(const std::string &body, AmdEffects &fx)
+AmdReply AmdService::subscribe(const std::string &body, AmdEffects &fx)
 {
     AmdReply reply;
     json req;
@@ -263,7 +252,7 @@ AmdService::subscribe(const std::string &body, AmdEffects &fx)
     if (!settings_.enabled) {
         n_rejected_++;
         return error(404, "AMD is not configured: the deployment has no "
-                     "\"amd\" section");
+                          "\"amd\" section");
     }
     if (!parse_body(body, req, reply) || !get_ip(req, "ip", ip, reply)
         || !get_mac(req, "mac", mac, reply)) {
@@ -274,28 +263,29 @@ AmdService::subscribe(const std::string &body, AmdEffects &fx)
     bool ok = services.is_array();
     for (const json &s : ok ? services : json::array()) {
         ok &= s.is_object() && s.contains("port")
-            && s["port"].is_number_unsigned() && s["port"] >= 1
-            && s["port"] <= 65535
-            && (!s.contains("description") || s["description"].is_string());
+              && s["port"].is_number_unsigned() && s["port"] >= 1
+              && s["port"] <= 65535
+              && (!s.contains("description") || s["description"].is_string());
     }
     if (!ok) {
         n_rejected_++;
         return error(400, "\"services\": must be an array of {\"port\": "
-                     "1..65535, \"description\": string}");
+                          "1..65535, \"description\": string}");
     }
     for (const auto &[vip, srv] : servers_) {
         if (srv.ip == ip || srv.mac == mac) {
             n_rejected_++;
-            return error(409, "server " + format_ip(ip) + " ("
-                         + format_mac(mac) + ") is already subscribed as "
-                         + format_ip(vip));
+            return error(409,
+                         "server " + format_ip(ip) + " (" + format_mac(mac)
+                             + ") is already subscribed as " + format_ip(vip));
         }
     }
     std::optional<size_t> index = allocate();
     if (!index) {
         n_rejected_++;
         return error(409, "virtual address pool exhausted ("
-                     + std::to_string(settings_.pool_size) + " addresses)");
+                              + std::to_string(settings_.pool_size)
+                              + " addresses)");
     }
     Server srv;
     srv.index = *index;
@@ -311,17 +301,18 @@ AmdService::subscribe(const std::string &body, AmdEffects &fx)
      * previous owner) lingers on the switches. */
     if (settings_.store == AmdStore::kSwitch) {
         for (const std::string &sw : settings_.switches) {
-            fx.packet_outs.push_back(trigger(
-                sw, added, "amd:discard(server=" + format_ip(added.vip)
-                + ")"));
+            fx.packet_outs.push_back(
+                trigger(sw, added,
+                        "amd:discard(server=" + format_ip(added.vip) + ")"));
         }
     }
-    return {200, {{"status", "Success"}, {"virtualIp", format_ip(added.vip)},
-                  {"virtualMac", format_mac(added.vmac)}}};
+    return {200,
+            {{"status", "Success"},
+             {"virtualIp", format_ip(added.vip)},
+             {"virtualMac", format_mac(added.vmac)}}};
 }
 
-AmdService::Server *
-AmdService::find(const json &req, AmdReply &reply)
+AmdService::Server *AmdService::find(const json &req, AmdReply &reply)
 {
     uint32_t vip;
     if (!get_ip(req, "virtualIp", vip, reply)) {
@@ -330,7 +321,7 @@ AmdService::find(const json &req, AmdReply &reply)
     auto it = servers_.find(vip);
     if (it == servers_.end()) {
         reply = error(404, "no server subscribed with virtual IP "
-                      + format_ip(vip));
+                               + format_ip(vip));
         return nullptr;
     }
     return &it->second;
@@ -338,9 +329,8 @@ AmdService::find(const json &req, AmdReply &reply)
 
 /* A request about one subscribed server: its body parsed into 'req', the
  * server it names returned; or nullptr with the error in 'reply'. */
-AmdService::Server *
-AmdService::parse_request(const std::string &body, json &req,
-                          AmdReply &reply)
+AmdService::Server *AmdService::parse_request(const std::string &body,
+                                              json &req, AmdReply &reply)
 {
     Server *srv = nullptr;
     if (!parse_body(body, req, reply) || !(srv = find(req, reply))) {
@@ -349,8 +339,7 @@ AmdService::parse_request(const std::string &body, json &req,
     return srv;
 }
 
-AmdReply
-AmdService::unsubscribe(const std::string &body, AmdEffects &fx)
+AmdReply AmdService::unsubscribe(const std::string &body, AmdEffects &fx)
 {
     AmdReply reply;
     json req;
@@ -365,10 +354,12 @@ AmdService::unsubscribe(const std::string &body, AmdEffects &fx)
     const bool discard = req.value("discard", false);
     if (!srv->online && !discard) {
         n_rejected_++;
-        return error(409, "server " + format_ip(srv->vip) + " is offline and "
-                     "may have stored requests: set it online first (they "
-                     "are delivered), or pass \"discard\": true to drop "
-                     "them");
+        return error(
+            409, "server " + format_ip(srv->vip)
+                     + " is offline and "
+                       "may have stored requests: set it online first (they "
+                       "are delivered), or pass \"discard\": true to drop "
+                       "them");
     }
     uint64_t discarded = 0;
     if (settings_.store == AmdStore::kSwitch) {
@@ -394,8 +385,7 @@ AmdService::unsubscribe(const std::string &body, AmdEffects &fx)
     return {200, ok};
 }
 
-AmdReply
-AmdService::set_status(const std::string &body, AmdEffects &fx)
+AmdReply AmdService::set_status(const std::string &body, AmdEffects &fx)
 {
     AmdReply reply;
     json req;
@@ -407,7 +397,7 @@ AmdService::set_status(const std::string &body, AmdEffects &fx)
     if (status != "online" && status != "offline") {
         n_rejected_++;
         return error(400, "\"newStatus\": must be \"online\" or "
-                     "\"offline\"");
+                          "\"offline\"");
     }
     if (status == "online") {
         /* The physical address may have changed while offline. */
@@ -422,8 +412,10 @@ AmdService::set_status(const std::string &body, AmdEffects &fx)
             if (vip != srv->vip && (other.ip == ip || other.mac == mac)) {
                 n_rejected_++;
                 return error(409, "address " + format_ip(ip) + " ("
-                             + format_mac(mac) + ") belongs to the server "
-                             "subscribed as " + format_ip(vip));
+                                      + format_mac(mac)
+                                      + ") belongs to the server "
+                                        "subscribed as "
+                                      + format_ip(vip));
             }
         }
         if (ip != srv->ip || mac != srv->mac) {
@@ -434,12 +426,13 @@ AmdService::set_status(const std::string &body, AmdEffects &fx)
     }
     srv->online = status == "online";
     transition(*srv, fx);
-    return {200, {{"status", "Success"}, {"virtualIp", format_ip(srv->vip)},
-                  {"newStatus", status}}};
+    return {200,
+            {{"status", "Success"},
+             {"virtualIp", format_ip(srv->vip)},
+             {"newStatus", status}}};
 }
 
-std::vector<AmdPacketOut>
-AmdService::report_requests() const
+std::vector<AmdPacketOut> AmdService::report_requests() const
 {
     std::vector<AmdPacketOut> out;
     if (settings_.store != AmdStore::kSwitch) {
@@ -447,15 +440,15 @@ AmdService::report_requests() const
     }
     for (const std::string &sw : settings_.switches) {
         for (const auto &[vip, srv] : servers_) {
-            out.push_back(trigger(sw, srv, "amd:report(server="
-                                  + format_ip(vip) + "),controller"));
+            out.push_back(trigger(sw, srv,
+                                  "amd:report(server=" + format_ip(vip)
+                                      + "),controller"));
         }
     }
     return out;
 }
 
-bool
-AmdService::reports_complete(Clock::time_point since) const
+bool AmdService::reports_complete(Clock::time_point since) const
 {
     if (settings_.store != AmdStore::kSwitch) {
         return true;
@@ -475,9 +468,8 @@ AmdService::reports_complete(Clock::time_point since) const
     return true;
 }
 
-bool
-AmdService::packet_in(const std::string &sw, const uint8_t *frame,
-                      size_t len, AmdEffects &fx)
+bool AmdService::packet_in(const std::string &sw, const uint8_t *frame,
+                           size_t len, AmdEffects &fx)
 {
     if (!settings_.enabled) {
         return false;
@@ -500,7 +492,7 @@ AmdService::packet_in(const std::string &sw, const uint8_t *frame,
         return false;
     }
     uint32_t dst = uint32_t(frame[30]) << 24 | uint32_t(frame[31]) << 16
-        | uint32_t(frame[32]) << 8 | frame[33];
+                   | uint32_t(frame[32]) << 8 | frame[33];
     auto it = servers_.find(dst);
     if (it == servers_.end()) {
         return false;
@@ -514,23 +506,21 @@ AmdService::packet_in(const std::string &sw, const uint8_t *frame,
     }
     const uint64_t max_packets = settings_.max_packets.value_or(65536);
     const uint64_t max_bytes = settings_.max_bytes.value_or(64ull << 20);
-    if (srv.stored.size() >= max_packets
-        || srv.stored_bytes + len > max_bytes
+    if (srv.stored.size() >= max_packets || srv.stored_bytes + len > max_bytes
         || controller_stored_ >= settings_.controller_max_packets) {
         srv.n_dropped++;
         n_controller_drops_++;
         return true;
     }
-    srv.stored.push_back({sw, std::vector<uint8_t>(frame, frame + len),
-                          Clock::now()});
+    srv.stored.push_back(
+        {sw, std::vector<uint8_t>(frame, frame + len), Clock::now()});
     srv.stored_bytes += len;
     srv.n_stored++;
     controller_stored_++;
     return true;
 }
 
-json
-AmdService::server_json(const Server &srv) const
+json AmdService::server_json(const Server &srv) const
 {
     json j = {{"virtualIp", format_ip(srv.vip)},
               {"virtualMac", format_mac(srv.vmac)},
@@ -567,11 +557,12 @@ AmdService::server_json(const Server &srv) const
             json rep = r->body;
             rep["report_age_ms"] =
                 std::chrono::duration_cast<std::chrono::milliseconds>(
-                    Clock::now() - r->at).count();
+                    Clock::now() - r->at)
+                    .count();
             packets += rep.value("packets", uint64_t(0));
             bytes += rep.value("bytes", uint64_t(0));
-            for (const char *k : {"drop_packets", "drop_bytes",
-                                  "drop_memory", "expired", "discarded"}) {
+            for (const char *k : {"drop_packets", "drop_bytes", "drop_memory",
+                                  "expired", "discarded"}) {
                 drops += rep.value(k, uint64_t(0));
             }
             per_switch[sw] = rep;
@@ -584,8 +575,7 @@ AmdService::server_json(const Server &srv) const
     return j;
 }
 
-json
-AmdService::info() const
+json AmdService::info() const
 {
     json list = json::array();
     for (const auto &[vip, srv] : servers_) {
@@ -594,8 +584,7 @@ AmdService::info() const
     return {{"availableServices", list}};
 }
 
-json
-AmdService::counters() const
+json AmdService::counters() const
 {
     return {{"servers", servers_.size()},
             {"pool_size", settings_.pool_size},

@@ -35,14 +35,14 @@ namespace cxxa::controller {
 using AmdPacketOut = PacketOut;
 
 struct AmdEffects {
-    bool flows_changed = false;     // Re-send the AMD switches' flows ...
-    std::vector<AmdPacketOut> packet_outs;   // ... then these, in order.
+    bool flows_changed = false;  // Re-send the AMD switches' flows ...
+    std::vector<AmdPacketOut> packet_outs;  // ... then these, in order.
 };
 
 using AmdReply = JsonReply;
 
 class AmdService {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
 
     // Applies new settings.  Subscriptions stay (their addresses too, even
@@ -76,14 +76,14 @@ public:
 
     nlohmann::json counters() const;
 
-private:
+  private:
     struct Stored {
         std::string sw;
         std::vector<uint8_t> frame;
         Clock::time_point arrived;
     };
     struct Server {
-        size_t index;               // In the pool.
+        size_t index;  // In the pool.
         uint32_t vip;
         uint64_t vmac;
         uint32_t ip;
@@ -114,11 +114,11 @@ private:
     nlohmann::json server_json(const Server &) const;
 
     AmdSettings settings_;
-    std::map<uint32_t, Server> servers_;     // By virtual IP.
-    size_t next_unused_ = 0;                 // Pool indexes never used ...
-    std::deque<size_t> freed_;               // ... before freed ones.
+    std::map<uint32_t, Server> servers_;  // By virtual IP.
+    size_t next_unused_ = 0;              // Pool indexes never used ...
+    std::deque<size_t> freed_;            // ... before freed ones.
     std::map<std::string, std::map<uint32_t, Report>> reports_;
-    size_t controller_stored_ = 0;           // All servers, controller store.
+    size_t controller_stored_ = 0;  // All servers, controller store.
     uint64_t n_subscribed_ = 0, n_unsubscribed_ = 0, n_transitions_ = 0;
     uint64_t n_rejected_ = 0, n_reports_ = 0, n_bad_reports_ = 0;
     uint64_t n_controller_drops_ = 0;

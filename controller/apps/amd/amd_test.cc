@@ -20,8 +20,7 @@ using nlohmann::json;
 
 namespace {
 
-json
-doc(const json &amd)
+json doc(const json &amd)
 {
     json d = json::parse(R"J({
   "switches": [
@@ -34,16 +33,14 @@ doc(const json &amd)
     return d;
 }
 
-json
-section(const char *store = "switch")
+json section(const char *store = "switch")
 {
     return {{"switches", {"s1", "s2"}},
             {"pool", {{"cidr", "10.0.0.192/30"}, {"mac_prefix", "02:a0"}}},
             {"store", store}};
 }
 
-AmdSettings
-settings_of(const json &amd)
+AmdSettings settings_of(const json &amd)
 {
     std::vector<std::string> errors;
     auto d = parse_deployment(doc(amd), check_flow_text, errors);
@@ -51,10 +48,10 @@ settings_of(const json &amd)
     return d ? amd_settings(*d) : AmdSettings();
 }
 
-std::string
-sub(const char *ip, const char *mac)
+std::string sub(const char *ip, const char *mac)
 {
-    return json({{"ip", ip}, {"mac", mac},
+    return json({{"ip", ip},
+                 {"mac", mac},
                  {"services", {{{"port", 9000}, {"description", "echo"}}}}})
         .dump();
 }
@@ -65,8 +62,7 @@ struct AmdServiceTest : ::testing::Test {
 
     void SetUp() override { amd.configure(settings_of(section())); }
 
-    AmdReply call(AmdReply (AmdService::*f)(const std::string &,
-                                            AmdEffects &),
+    AmdReply call(AmdReply (AmdService::*f)(const std::string &, AmdEffects &),
                   const std::string &body)
     {
         fx = AmdEffects();
@@ -90,7 +86,7 @@ TEST(AmdSectionTest, Valid)
 {
     AmdSettings s = settings_of(section());
     EXPECT_TRUE(s.enabled);
-    EXPECT_EQ(s.pool_size, 2u);            // /30 without network, broadcast.
+    EXPECT_EQ(s.pool_size, 2u);  // /30 without network, broadcast.
     EXPECT_EQ(format_ip(s.vip(0)), "10.0.0.193");
     EXPECT_EQ(format_mac(s.vmac(0)), "02:a0:00:00:00:01");
     EXPECT_EQ(s.forward, "NORMAL");
@@ -114,8 +110,8 @@ TEST(AmdSectionTest, EveryFieldIsChecked)
     EXPECT_TRUE(has_error(e, "amd.limits.max_age_ms: must be an integer"));
     EXPECT_TRUE(has_error(e, "amd.store: must be \"switch\" or"));
     EXPECT_TRUE(has_error(e, "amd.priority: must be an integer from 1"));
-    EXPECT_TRUE(has_error(errors_of(doc({{"pool", 1}})),
-                          "amd.switches: required"));
+    EXPECT_TRUE(
+        has_error(errors_of(doc({{"pool", 1}})), "amd.switches: required"));
     EXPECT_TRUE(has_error(errors_of(doc({{"switches", {"s1"}}})),
                           "amd.pool: required"));
 }
@@ -135,12 +131,13 @@ TEST_F(AmdServiceTest, SubscribeGivesVirtualAddressesAndFlows)
 
     auto flows = amd.flows_for("s1");
     ASSERT_EQ(flows.size(), 3u);
-    EXPECT_EQ(flows[1], "table=0,priority=45000,ip,nw_dst=10.0.0.193,"
+    EXPECT_EQ(flows[1],
+              "table=0,priority=45000,ip,nw_dst=10.0.0.193,"
               "actions=amd:deliver(server=10.0.0.193),"
               "mod_dl_dst:00:00:00:00:00:09,mod_nw_dst:10.0.0.9,NORMAL");
     EXPECT_EQ(flows[2], "table=0,priority=45000,ip,dl_src=00:00:00:00:00:09,"
-              "nw_src=10.0.0.9,actions=mod_dl_src:02:a0:00:00:00:01,"
-              "mod_nw_src:10.0.0.193,NORMAL");
+                        "nw_src=10.0.0.9,actions=mod_dl_src:02:a0:00:00:00:01,"
+                        "mod_nw_src:10.0.0.193,NORMAL");
     // Every generated flow is accepted by OVS's own parser.
     SwitchSpec s1;
     s1.name = "s1";
@@ -158,19 +155,25 @@ TEST_F(AmdServiceTest, SubscribeGivesVirtualAddressesAndFlows)
 
 TEST_F(AmdServiceTest, BadRequestsChangeNothing)
 {
-    EXPECT_EQ(call(&AmdService::subscribe, "{\"ip\": ").body["reason"]
-                  .get<std::string>().rfind("bad JSON", 0), 0u);
+    EXPECT_EQ(call(&AmdService::subscribe, "{\"ip\": ")
+                  .body["reason"]
+                  .get<std::string>()
+                  .rfind("bad JSON", 0),
+              0u);
     EXPECT_EQ(call(&AmdService::subscribe, "[1]").http, 400);
     EXPECT_EQ(call(&AmdService::subscribe,
                    R"({"ip": "10.0.0.300", "mac": "00:00:00:00:00:09"})")
                   .body["reason"],
               "\"ip\": required, an IPv4 address as a string");
     EXPECT_EQ(call(&AmdService::subscribe,
-                   R"({"ip": "10.0.0.9", "mac": "01:00:00:00:00:09"})").http,
+                   R"({"ip": "10.0.0.9", "mac": "01:00:00:00:00:09"})")
+                  .http,
               400);
     EXPECT_EQ(call(&AmdService::subscribe,
                    R"({"ip": "10.0.0.9", "mac": "00:00:00:00:00:09",
-                       "services": [{"port": 0}]})").http, 400);
+                       "services": [{"port": 0}]})")
+                  .http,
+              400);
     EXPECT_FALSE(fx.flows_changed);
     EXPECT_TRUE(amd.info()["availableServices"].empty());
 
@@ -178,8 +181,7 @@ TEST_F(AmdServiceTest, BadRequestsChangeNothing)
                    R"({"newStatus": "offline", "virtualIp": "10.0.0.200"})")
                   .body["reason"],
               "no server subscribed with virtual IP 10.0.0.200");
-    EXPECT_EQ(call(&AmdService::unsubscribe, R"({"virtualIp": 5})").http,
-              400);
+    EXPECT_EQ(call(&AmdService::unsubscribe, R"({"virtualIp": 5})").http, 400);
     EXPECT_TRUE(fx.packet_outs.empty());
 }
 
@@ -190,11 +192,11 @@ TEST_F(AmdServiceTest, DuplicateSubscriptionAndExhaustedPoolAreRefused)
                       sub("10.0.0.9", "00:00:00:00:00:0a"));
     EXPECT_EQ(r.http, 409);
     EXPECT_EQ(r.body["reason"], "server 10.0.0.9 (00:00:00:00:00:0a) is "
-              "already subscribed as 10.0.0.193");
+                                "already subscribed as 10.0.0.193");
     call(&AmdService::subscribe, sub("10.0.0.10", "00:00:00:00:00:0a"));
     r = call(&AmdService::subscribe, sub("10.0.0.11", "00:00:00:00:00:0b"));
     EXPECT_EQ(r.body["reason"], "virtual address pool exhausted (2 "
-              "addresses)");
+                                "addresses)");
     EXPECT_FALSE(fx.flows_changed);
 }
 
@@ -205,28 +207,33 @@ TEST_F(AmdServiceTest, FreedAddressesAreReusedLast)
     amd.configure(s);
     call(&AmdService::subscribe, sub("10.0.0.9", "00:00:00:00:00:09"));
     EXPECT_EQ(call(&AmdService::unsubscribe, R"({"virtualIp": "10.0.0.193"})")
-                  .body["status"], "Success");
+                  .body["status"],
+              "Success");
     EXPECT_EQ(actions("s2"),
               std::vector<std::string>{"amd:discard(server=10.0.0.193)"});
     // Never-used addresses first, then the freed one.
-    EXPECT_EQ(call(&AmdService::subscribe,
-                   sub("10.0.0.10", "00:00:00:00:00:0a")).body["virtualIp"],
-              "10.0.0.194");
-    EXPECT_EQ(call(&AmdService::subscribe,
-                   sub("10.0.0.11", "00:00:00:00:00:0b")).body["virtualIp"],
-              "10.0.0.195");
-    EXPECT_EQ(call(&AmdService::subscribe,
-                   sub("10.0.0.12", "00:00:00:00:00:0c")).body["virtualIp"],
-              "10.0.0.193");
+    EXPECT_EQ(
+        call(&AmdService::subscribe, sub("10.0.0.10", "00:00:00:00:00:0a"))
+            .body["virtualIp"],
+        "10.0.0.194");
+    EXPECT_EQ(
+        call(&AmdService::subscribe, sub("10.0.0.11", "00:00:00:00:00:0b"))
+            .body["virtualIp"],
+        "10.0.0.195");
+    EXPECT_EQ(
+        call(&AmdService::subscribe, sub("10.0.0.12", "00:00:00:00:00:0c"))
+            .body["virtualIp"],
+        "10.0.0.193");
 }
 
 TEST_F(AmdServiceTest, StatusChangesAreOneTriggerPerSwitch)
 {
     call(&AmdService::subscribe, sub("10.0.0.9", "00:00:00:00:00:09"));
-    AmdReply r = call(&AmdService::set_status,
-                      R"({"newStatus": "offline", "virtualIp": "10.0.0.193"})");
+    AmdReply r = call(
+        &AmdService::set_status,
+        R"({"newStatus": "offline", "virtualIp": "10.0.0.193"})");
     EXPECT_EQ(r.body["status"], "Success");
-    EXPECT_FALSE(fx.flows_changed);        // The switches' flows stay.
+    EXPECT_FALSE(fx.flows_changed);  // The switches' flows stay.
     EXPECT_EQ(actions("s1"),
               std::vector<std::string>{"amd:hold(server=10.0.0.193)"});
     EXPECT_EQ(actions("s2"),
@@ -240,15 +247,17 @@ TEST_F(AmdServiceTest, StatusChangesAreOneTriggerPerSwitch)
                  "ip": "10.0.0.19", "mac": "00:00:00:00:00:19"})");
     EXPECT_EQ(r.body["status"], "Success");
     EXPECT_TRUE(fx.flows_changed);
-    EXPECT_EQ(actions("s1"),
-              std::vector<std::string>{
-                  "amd:release(server=10.0.0.193),mod_dl_dst:00:00:00:00:00:19,"
-                  "mod_nw_dst:10.0.0.19,NORMAL"});
+    EXPECT_EQ(
+        actions("s1"),
+        std::vector<std::string>{
+            "amd:release(server=10.0.0.193),mod_dl_dst:00:00:00:00:00:19,"
+            "mod_nw_dst:10.0.0.19,NORMAL"});
     EXPECT_NE(amd.flows_for("s1")[1].find("mod_nw_dst:10.0.0.19"),
               std::string::npos);
     EXPECT_EQ(call(&AmdService::set_status,
                    R"({"newStatus": "away", "virtualIp": "10.0.0.193"})")
-                  .http, 400);
+                  .http,
+              400);
 }
 
 TEST_F(AmdServiceTest, UnsubscribingAnOfflineServerNeedsDiscard)

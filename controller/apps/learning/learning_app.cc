@@ -11,8 +11,7 @@ constexpr const char *kName = "learning";
 constexpr const char *kModeFlows = "learning";
 constexpr const char *kModeNoFlows = "learning-no-flows";
 
-uint64_t
-mac_at(const uint8_t *p)
+uint64_t mac_at(const uint8_t *p)
 {
     uint64_t x = 0;
     for (int i = 0; i < 6; i++) {
@@ -21,16 +20,11 @@ mac_at(const uint8_t *p)
     return x;
 }
 
-bool
-is_multicast(uint64_t mac)
-{
-    return (mac >> 40) & 1;
-}
+bool is_multicast(uint64_t mac) { return (mac >> 40) & 1; }
 
 }  // namespace
 
-void
-LearningSwitches::configure(
+void LearningSwitches::configure(
     const std::map<std::string, LearningSwitchSettings> &settings)
 {
     std::map<std::string, Switch> switches;
@@ -45,14 +39,12 @@ LearningSwitches::configure(
     switches_ = std::move(switches);
 }
 
-bool
-LearningSwitches::is_learning(const std::string &sw) const
+bool LearningSwitches::is_learning(const std::string &sw) const
 {
     return switches_.count(sw) != 0;
 }
 
-void
-LearningSwitches::add_to_switch(SwitchSpec &spec) const
+void LearningSwitches::add_to_switch(SwitchSpec &spec) const
 {
     auto it = switches_.find(spec.name);
     if (it == switches_.end()) {
@@ -62,9 +54,8 @@ LearningSwitches::add_to_switch(SwitchSpec &spec) const
     spec.keep_app_flows = it->second.settings.install_flows;
 }
 
-uint32_t
-LearningSwitches::learn_and_lookup(Switch &sw, uint64_t src, uint64_t dst,
-                                   uint32_t in_port)
+uint32_t LearningSwitches::learn_and_lookup(Switch &sw, uint64_t src,
+                                            uint64_t dst, uint32_t in_port)
 {
     if (!is_multicast(src)) {
         auto it = sw.macs.find(src);
@@ -91,9 +82,8 @@ LearningSwitches::learn_and_lookup(Switch &sw, uint64_t src, uint64_t dst,
     return kFloodPort;
 }
 
-bool
-LearningSwitches::packet_in(const std::string &name, const uint8_t *frame,
-                            size_t len, uint32_t in_port, Effects &fx)
+bool LearningSwitches::packet_in(const std::string &name, const uint8_t *frame,
+                                 size_t len, uint32_t in_port, Effects &fx)
 {
     auto it = switches_.find(name);
     if (it == switches_.end() || len < 14) {
@@ -103,7 +93,7 @@ LearningSwitches::packet_in(const std::string &name, const uint8_t *frame,
     uint32_t out = learn_and_lookup(sw, mac_at(frame + 6), mac_at(frame),
                                     in_port);
     if (out == in_port) {
-        return true;             /* Would go back where it came from. */
+        return true; /* Would go back where it came from. */
     }
     /* The flow (Forward::flow_idle_timeout) matches source, destination
      * and ingress port, as POX's l2_learning does: with destination-only
@@ -122,15 +112,13 @@ LearningSwitches::packet_in(const std::string &name, const uint8_t *frame,
     return true;
 }
 
-size_t
-LearningSwitches::table_size(const std::string &sw) const
+size_t LearningSwitches::table_size(const std::string &sw) const
 {
     auto it = switches_.find(sw);
     return it == switches_.end() ? 0 : it->second.macs.size();
 }
 
-uint64_t
-LearningSwitches::evictions(const std::string &sw) const
+uint64_t LearningSwitches::evictions(const std::string &sw) const
 {
     auto it = switches_.find(sw);
     return it == switches_.end() ? 0 : it->second.n_evictions;
@@ -139,15 +127,14 @@ LearningSwitches::evictions(const std::string &sw) const
 namespace {
 
 class LearningApp : public App {
-public:
+  public:
     const char *name() const override { return kName; }
 
     Effects configure(const Deployment &d) override
     {
         const LearningConfig *c = d.config<LearningConfig>(kName);
-        switches_.configure(c ? c->switches
-                              : std::map<std::string,
-                                         LearningSwitchSettings>());
+        switches_.configure(
+            c ? c->switches : std::map<std::string, LearningSwitchSettings>());
         return {};
     }
 
@@ -168,12 +155,12 @@ public:
         j["counters"]["mac_evictions"] = switches_.evictions(sw);
     }
 
-private:
+  private:
     LearningSwitches switches_;
 };
 
 class LearningType : public AppType {
-public:
+  public:
     const char *name() const override { return kName; }
     bool has_section() const override { return false; }
 
@@ -215,8 +202,7 @@ public:
 
 }  // namespace
 
-const AppType &
-learning_app_type()
+const AppType &learning_app_type()
 {
     static const LearningType type;
     return type;

@@ -20,18 +20,18 @@
 namespace cxxa::controller {
 
 struct LearningSwitchSettings {
-    bool install_flows = true;      // "learning"; false: "learning-no-flows".
+    bool install_flows = true;  // "learning"; false: "learning-no-flows".
     int idle_timeout = 60;
     size_t mac_table_size = 4096;
     bool operator==(const LearningSwitchSettings &) const = default;
 };
 
 struct LearningConfig : AppConfig {
-    std::map<std::string, LearningSwitchSettings> switches;   // By name.
+    std::map<std::string, LearningSwitchSettings> switches;  // By name.
 };
 
 class LearningSwitches {
-public:
+  public:
     // Tables of switches that stay learning switches are kept.
     void configure(const std::map<std::string, LearningSwitchSettings> &);
     bool is_learning(const std::string &sw) const;
@@ -50,7 +50,7 @@ public:
     size_t table_size(const std::string &sw) const;
     uint64_t evictions(const std::string &sw) const;
 
-private:
+  private:
     struct Entry {
         uint32_t port;
         std::list<uint64_t>::iterator age;
@@ -58,7 +58,7 @@ private:
     struct Switch {
         LearningSwitchSettings settings;
         std::unordered_map<uint64_t, Entry> macs;
-        std::list<uint64_t> age;             // Oldest first.
+        std::list<uint64_t> age;  // Oldest first.
         uint64_t n_evictions = 0;
     };
 

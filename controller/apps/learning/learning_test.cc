@@ -14,16 +14,14 @@ using nlohmann::json;
 
 namespace {
 
-json
-doc(const json &extra)
+json doc(const json &extra)
 {
     json sw = {{"name", "s1"}, {"dpid", "1"}};
     sw.update(extra);
     return {{"switches", {sw}}};
 }
 
-std::vector<uint8_t>
-frame(uint64_t dst, uint64_t src)
+std::vector<uint8_t> frame(uint64_t dst, uint64_t src)
 {
     std::vector<uint8_t> f(60, 0);
     for (int i = 0; i < 6; i++) {
@@ -45,8 +43,7 @@ struct LearningTest : ::testing::Test {
         flows.mac_table_size = 2;
         ls.configure({{"s1", flows}, {"s2", no_flows}});
     }
-    bool in(const std::string &sw, uint64_t dst, uint64_t src,
-            uint32_t port)
+    bool in(const std::string &sw, uint64_t dst, uint64_t src, uint32_t port)
     {
         fx = Effects();
         std::vector<uint8_t> f = frame(dst, src);
@@ -70,21 +67,21 @@ TEST(LearningSectionTest, ModesAndKeys)
     EXPECT_EQ(c->switches.at("s1").idle_timeout, 5);
     EXPECT_EQ(c->switches.at("s1").mac_table_size, 10u);
     EXPECT_TRUE(c->switches.at("s1").install_flows);
-    d = parse_deployment(doc({{"mode", "learning-no-flows"}}),
-                         check_flow_text, errors);
+    d = parse_deployment(doc({{"mode", "learning-no-flows"}}), check_flow_text,
+                         errors);
     ASSERT_TRUE(d) << errors[0];
     c = d->config<LearningConfig>("learning");
     EXPECT_FALSE(c->switches.at("s1").install_flows);
     EXPECT_EQ(c->switches.at("s1").mac_table_size, 4096u);
 
-    auto e = errors_of(doc({{"mode", "hub"}, {"idle_timeout", 70000},
-                            {"mac_table_size", 0}}));
+    auto e = errors_of(doc(
+        {{"mode", "hub"}, {"idle_timeout", 70000}, {"mac_table_size", 0}}));
     EXPECT_TRUE(has_error(e, "switches[0].mode: must be \"static\", "
-                          "\"learning\" or \"learning-no-flows\""));
+                             "\"learning\" or \"learning-no-flows\""));
     EXPECT_TRUE(has_error(e, "switches[0].idle_timeout: must be an integer "
-                          "from 0 to 65535"));
+                             "from 0 to 65535"));
     EXPECT_TRUE(has_error(e, "switches[0].mac_table_size: must be an "
-                          "integer from 1 to 1000000"));
+                             "integer from 1 to 1000000"));
 }
 
 TEST_F(LearningTest, TableMissFlowAndKeptFlows)
@@ -97,12 +94,12 @@ TEST_F(LearningTest, TableMissFlowAndKeptFlows)
     ls.add_to_switch(s2);
     ls.add_to_switch(s3);
     EXPECT_EQ(s1.flows, std::vector<std::string>{
-                  "table=0,priority=0,actions=controller"});
+                            "table=0,priority=0,actions=controller"});
     EXPECT_TRUE(s1.keep_app_flows);
     EXPECT_EQ(s2.flows.size(), 1u);
     EXPECT_FALSE(s2.keep_app_flows);
     EXPECT_TRUE(s3.flows.empty());
-    EXPECT_FALSE(in("s3", 1, 2, 1));        // Not a learning switch.
+    EXPECT_FALSE(in("s3", 1, 2, 1));  // Not a learning switch.
 }
 
 TEST_F(LearningTest, FloodsUnknownThenSendsToTheLearnedPort)
@@ -111,7 +108,7 @@ TEST_F(LearningTest, FloodsUnknownThenSendsToTheLearnedPort)
     ASSERT_EQ(fx.forwards.size(), 1u);
     EXPECT_EQ(fx.forwards[0].out_port, kFloodPort);
     EXPECT_EQ(fx.forwards[0].in_port, 1u);
-    EXPECT_FALSE(fx.forwards[0].flow_idle_timeout);   // No flow to flood.
+    EXPECT_FALSE(fx.forwards[0].flow_idle_timeout);  // No flow to flood.
     ASSERT_TRUE(in("s1", 0xb, 0xa, 2));
     ASSERT_EQ(fx.forwards.size(), 1u);
     EXPECT_EQ(fx.forwards[0].out_port, 1u);
@@ -140,12 +137,12 @@ TEST_F(LearningTest, TableIsBoundedOldestEvicted)
 {
     in("s1", 0xf, 0xa, 1);
     in("s1", 0xf, 0xb, 2);
-    in("s1", 0xf, 0xa, 1);      // Refreshes a: b is now the oldest.
+    in("s1", 0xf, 0xa, 1);  // Refreshes a: b is now the oldest.
     in("s1", 0xf, 0xc, 3);
     EXPECT_EQ(ls.table_size("s1"), 2u);
     EXPECT_EQ(ls.evictions("s1"), 1u);
     in("s1", 0xb, 0xd, 4);
-    EXPECT_EQ(fx.forwards[0].out_port, kFloodPort);   // b was evicted.
+    EXPECT_EQ(fx.forwards[0].out_port, kFloodPort);  // b was evicted.
     in("s1", 0xc, 0xd, 4);
     EXPECT_EQ(fx.forwards[0].out_port, 3u);
     // A reload keeps the tables of switches that stay learning switches.

@@ -12,8 +12,7 @@ namespace {
 
 constexpr const char *kName = "nat";
 
-void
-merge(NatEffects &from, Effects &to)
+void merge(NatEffects &from, Effects &to)
 {
     to.flows_changed.merge(from.flows_changed);
     for (NatPacketOut &po : from.packet_outs) {
@@ -22,7 +21,7 @@ merge(NatEffects &from, Effects &to)
 }
 
 class NatApp : public App {
-public:
+  public:
     const char *name() const override { return kName; }
 
     Effects configure(const Deployment &d) override
@@ -92,7 +91,8 @@ public:
             {"POST", "/nat/router/forward", body(&NatService::add_forward)},
             {"DELETE", "/nat/router/forward",
              body(&NatService::remove_forward)},
-            {"GET", "/nat/routers", [this](const RestCall &, Effects &) {
+            {"GET", "/nat/routers",
+             [this](const RestCall &, Effects &) {
                  return JsonReply{200, nat_.routers()};
              }},
         };
@@ -103,12 +103,12 @@ public:
         return nat_.settings().enabled ? nat_.counters() : json(nullptr);
     }
 
-private:
+  private:
     NatService nat_;
 };
 
 class NatType : public AppType {
-public:
+  public:
     const char *name() const override { return kName; }
 
     void parse(const json &doc, Deployment &d, Errors &e) const override
@@ -132,8 +132,10 @@ public:
                                            : std::vector<std::string>()) {
                 std::string why = check_flow(*sw, f);
                 if (!why.empty()) {
-                    e.add(index_path("nat.routers", i), "flow generated for "
-                          "\"" + r.sw + "\" (" + f + ") rejected: " + why);
+                    e.add(index_path("nat.routers", i),
+                          "flow generated for "
+                          "\"" + r.sw
+                              + "\" (" + f + ") rejected: " + why);
                 }
             }
         }
@@ -147,15 +149,13 @@ public:
 
 }  // namespace
 
-const AppType &
-nat_app_type()
+const AppType &nat_app_type()
 {
     static const NatType type;
     return type;
 }
 
-const NatSettings &
-nat_settings(const Deployment &d)
+const NatSettings &nat_settings(const Deployment &d)
 {
     static const NatSettings none;
     const NatConfig *c = d.config<NatConfig>(kName);

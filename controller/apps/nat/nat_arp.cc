@@ -11,15 +11,13 @@ namespace cxxa::controller {
 
 namespace {
 
-uint32_t
-get32(const uint8_t *p)
+uint32_t get32(const uint8_t *p)
 {
     return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8
-        | p[3];
+           | p[3];
 }
 
-uint64_t
-get48(const uint8_t *p)
+uint64_t get48(const uint8_t *p)
 {
     uint64_t x = 0;
     for (int i = 0; i < 6; i++) {
@@ -28,16 +26,14 @@ get48(const uint8_t *p)
     return x;
 }
 
-void
-put32(uint8_t *p, uint32_t x)
+void put32(uint8_t *p, uint32_t x)
 {
     for (int i = 0; i < 4; i++) {
         p[i] = x >> (24 - 8 * i);
     }
 }
 
-void
-put48(uint8_t *p, uint64_t x)
+void put48(uint8_t *p, uint64_t x)
 {
     for (int i = 0; i < 6; i++) {
         p[i] = x >> (40 - 8 * i);
@@ -46,9 +42,8 @@ put48(uint8_t *p, uint64_t x)
 
 }  // namespace
 
-NatPacketOut
-NatService::arp_request(const Router &r, const NatInterface &i,
-                        uint32_t target) const
+NatPacketOut NatService::arp_request(const Router &r, const NatInterface &i,
+                                     uint32_t target) const
 {
     std::vector<uint8_t> f(60, 0);
     put48(&f[0], 0xffffffffffffull);
@@ -56,11 +51,11 @@ NatService::arp_request(const Router &r, const NatInterface &i,
     f[12] = 0x08;
     f[13] = 0x06;
     uint8_t *arp = &f[14];
-    arp[1] = 1;                     /* Ethernet. */
-    arp[2] = 0x08;                  /* IPv4. */
+    arp[1] = 1;    /* Ethernet. */
+    arp[2] = 0x08; /* IPv4. */
     arp[4] = 6;
     arp[5] = 4;
-    arp[7] = 1;                     /* Request. */
+    arp[7] = 1; /* Request. */
     put48(arp + 8, i.mac);
     put32(arp + 14, i.address);
     put32(arp + 24, target);
@@ -69,8 +64,7 @@ NatService::arp_request(const Router &r, const NatInterface &i,
 
 /* Sends on what was kept for 'ip', now that its MAC is known (after the
  * flow changes: the packet-outs are ordered after them). */
-void
-NatService::release(Router &r, uint32_t ip, NatEffects &fx)
+void NatService::release(Router &r, uint32_t ip, NatEffects &fx)
 {
     auto p = r.pending.find(ip);
     auto h = r.hosts.find(ip);
@@ -79,8 +73,8 @@ NatService::release(Router &r, uint32_t ip, NatEffects &fx)
         return;
     }
     const std::string actions = "mod_dl_src:" + format_mac(i->mac)
-        + ",mod_dl_dst:" + format_mac(h->second.mac) + ",output:"
-        + std::to_string(i->ofport);
+                                + ",mod_dl_dst:" + format_mac(h->second.mac)
+                                + ",output:" + std::to_string(i->ofport);
     for (auto &frame : p->second.packets) {
         fx.packet_outs.push_back({r.cfg.sw, actions, std::move(frame)});
         r.n_released++;
@@ -88,10 +82,9 @@ NatService::release(Router &r, uint32_t ip, NatEffects &fx)
     r.pending.erase(p);
 }
 
-bool
-NatService::packet_in(const std::string &sw, const uint8_t *frame,
-                      size_t len, uint32_t in_port, NatEffects &fx,
-                      Clock::time_point now)
+bool NatService::packet_in(const std::string &sw, const uint8_t *frame,
+                           size_t len, uint32_t in_port, NatEffects &fx,
+                           Clock::time_point now)
 {
     auto rit = routers_.find(sw);
     if (rit == routers_.end() || len < 14) {
@@ -165,9 +158,8 @@ NatService::packet_in(const std::string &sw, const uint8_t *frame,
     return true;
 }
 
-void
-NatService::switch_synced(const std::string &sw, NatEffects &fx,
-                          Clock::time_point now)
+void NatService::switch_synced(const std::string &sw, NatEffects &fx,
+                               Clock::time_point now)
 {
     auto it = routers_.find(sw);
     if (it != routers_.end() && !it->second.gateway_mac) {
@@ -177,8 +169,7 @@ NatService::switch_synced(const std::string &sw, NatEffects &fx,
     }
 }
 
-void
-NatService::run(NatEffects &fx, Clock::time_point now)
+void NatService::run(NatEffects &fx, Clock::time_point now)
 {
     for (auto &[sw, r] : routers_) {
         if (!r.gateway_mac && now >= r.next_gateway_arp) {
@@ -208,8 +199,7 @@ NatService::run(NatEffects &fx, Clock::time_point now)
     }
 }
 
-std::optional<NatService::Clock::time_point>
-NatService::next_wakeup() const
+std::optional<NatService::Clock::time_point> NatService::next_wakeup() const
 {
     std::optional<Clock::time_point> next;
     auto consider = [&next](Clock::time_point t) {

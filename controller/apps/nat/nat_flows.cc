@@ -11,33 +11,29 @@ namespace cxxa::controller {
 
 namespace {
 
-std::string
-hex(uint64_t x)
+std::string hex(uint64_t x)
 {
     char buf[24];
     snprintf(buf, sizeof buf, "0x%llx", (unsigned long long) x);
     return buf;
 }
 
-std::string
-prio(int table, int priority)
+std::string prio(int table, int priority)
 {
-    return "table=" + std::to_string(table) + ",priority="
-        + std::to_string(priority) + ",";
+    return "table=" + std::to_string(table)
+           + ",priority=" + std::to_string(priority) + ",";
 }
 
 }  // namespace
 
-std::vector<std::string>
-NatService::flows_for(const std::string &sw) const
+std::vector<std::string> NatService::flows_for(const std::string &sw) const
 {
     auto it = routers_.find(sw);
     return it == routers_.end() ? std::vector<std::string>()
                                 : router_flows(it->second);
 }
 
-std::vector<std::string>
-NatService::sample_flows(const NatRouterSettings &cfg)
+std::vector<std::string> NatService::sample_flows(const NatRouterSettings &cfg)
 {
     Router r = make_router(cfg);
     r.gateway_mac = 0x020000000001ull;
@@ -45,16 +41,15 @@ NatService::sample_flows(const NatRouterSettings &cfg)
 }
 
 /* The flows of one router; layout and priorities: controller/README.md. */
-std::vector<std::string>
-NatService::router_flows(const Router &r)
+std::vector<std::string> NatService::router_flows(const Router &r)
 {
     std::vector<std::string> flows;
     const int t = r.cfg.table, rt = r.cfg.table + 1, p = r.cfg.priority;
     const NatInterface &out = r.outside();
     const std::string e = format_ip(out.address);
     const std::string nat_out = "nat:out(ext=" + e + ",ports="
-        + range_text(r.cfg.ports_lo, r.cfg.ports_hi) + ",filter="
-        + r.cfg.filter + ")";
+                                + range_text(r.cfg.ports_lo, r.cfg.ports_hi)
+                                + ",filter=" + r.cfg.filter + ")";
     const std::string route = "resubmit(," + std::to_string(rt) + ")";
 
     for (const NatInterface &i : r.interfaces) {
@@ -63,19 +58,25 @@ NatService::router_flows(const Router &r)
         /* ARP for the router's address: answered here, copied up so that
          * the asker is learned. */
         flows.push_back(prio(t, p + 100) + "arp,in_port=" + port
-                        + ",arp_op=1,arp_tpa=" + a + ",actions=controller,"
-                        "move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
-                        "mod_dl_src:" + format_mac(i.mac) + ","
-                        "load:0x2->NXM_OF_ARP_OP[],"
-                        "move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],"
-                        "load:" + hex(i.mac) + "->NXM_NX_ARP_SHA[],"
-                        "move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],"
-                        "load:" + hex(i.address) + "->NXM_OF_ARP_SPA[],"
-                        "in_port");
+                        + ",arp_op=1,arp_tpa=" + a
+                        + ",actions=controller,"
+                          "move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
+                          "mod_dl_src:"
+                        + format_mac(i.mac)
+                        + ","
+                          "load:0x2->NXM_OF_ARP_OP[],"
+                          "move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],"
+                          "load:"
+                        + hex(i.mac)
+                        + "->NXM_NX_ARP_SHA[],"
+                          "move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],"
+                          "load:"
+                        + hex(i.address)
+                        + "->NXM_OF_ARP_SPA[],"
+                          "in_port");
         /* Other ARP from the subnet's hosts (outside: the gateway's) is
          * only learned from. */
-        flows.push_back(prio(t, p + 90) + "arp,in_port=" + port
-                        + ",arp_spa="
+        flows.push_back(prio(t, p + 90) + "arp,in_port=" + port + ",arp_spa="
                         + (i.outside ? format_ip(i.gateway) : i.cidr())
                         + ",actions=controller");
         /* Pings to the router. */
@@ -105,34 +106,32 @@ NatService::router_flows(const Router &r)
 
     const std::string out_port = std::to_string(out.ofport);
     for (const auto &[key, f] : r.forwards) {
-        flows.push_back(prio(t, p + 60) + nat_proto_name(f.proto)
-                        + ",in_port=" + out_port + ",nw_dst=" + e
-                        + ",tp_dst=" + std::to_string(f.port)
-                        + ",actions=dec_ttl,nat:forward(proto="
-                        + nat_proto_name(f.proto) + ",ext=" + e + ",port="
-                        + std::to_string(f.port) + ",to="
-                        + ip_port(f.to, f.to_port) + ")," + route);
+        flows.push_back(
+            prio(t, p + 60) + nat_proto_name(f.proto) + ",in_port=" + out_port
+            + ",nw_dst=" + e + ",tp_dst=" + std::to_string(f.port)
+            + ",actions=dec_ttl,nat:forward(proto=" + nat_proto_name(f.proto)
+            + ",ext=" + e + ",port=" + std::to_string(f.port)
+            + ",to=" + ip_port(f.to, f.to_port) + ")," + route);
     }
-    flows.push_back(prio(t, p + 50) + "ip,in_port=" + out_port + ",nw_dst="
-                    + e + ",actions=dec_ttl,nat:in(ext=" + e + ")," + route);
+    flows.push_back(prio(t, p + 50) + "ip,in_port=" + out_port + ",nw_dst=" + e
+                    + ",actions=dec_ttl,nat:in(ext=" + e + ")," + route);
 
     for (const NatInterface &i : r.interfaces) {
         if (i.outside) {
             continue;
         }
-        const std::string from = "in_port="
-            + std::to_string(i.ofport) + ",nw_src=" + i.cidr();
+        const std::string from = "in_port=" + std::to_string(i.ofport)
+                                 + ",nw_src=" + i.cidr();
         /* Hairpinning: an inside host to the external address.  In_port
          * is cleared, as the answer may leave where it came in. */
         for (const auto &[key, f] : r.forwards) {
-            flows.push_back(prio(t, p + 60) + nat_proto_name(f.proto) + ","
-                            + from + ",nw_dst=" + e + ",tp_dst="
-                            + std::to_string(f.port) + ",actions=dec_ttl,"
-                            + nat_out + ",nat:forward(proto="
-                            + nat_proto_name(f.proto) + ",ext=" + e
-                            + ",port=" + std::to_string(f.port) + ",to="
-                            + ip_port(f.to, f.to_port)
-                            + "),load:0->NXM_OF_IN_PORT[]," + route);
+            flows.push_back(
+                prio(t, p + 60) + nat_proto_name(f.proto) + "," + from
+                + ",nw_dst=" + e + ",tp_dst=" + std::to_string(f.port)
+                + ",actions=dec_ttl," + nat_out + ",nat:forward(proto="
+                + nat_proto_name(f.proto) + ",ext=" + e + ",port="
+                + std::to_string(f.port) + ",to=" + ip_port(f.to, f.to_port)
+                + "),load:0->NXM_OF_IN_PORT[]," + route);
         }
         flows.push_back(prio(t, p + 50) + "ip," + from + ",nw_dst=" + e
                         + ",actions=dec_ttl," + nat_out + ",nat:in(ext=" + e
@@ -146,11 +145,10 @@ NatService::router_flows(const Router &r)
         }
         /* Everything else goes out, NAPT'd, once the gateway is known. */
         if (r.gateway_mac) {
-            flows.push_back(prio(t, p + 30) + "ip," + from
-                            + ",actions=dec_ttl," + nat_out + ",mod_dl_src:"
-                            + format_mac(out.mac) + ",mod_dl_dst:"
-                            + format_mac(*r.gateway_mac) + ",output:"
-                            + out_port);
+            flows.push_back(
+                prio(t, p + 30) + "ip," + from + ",actions=dec_ttl," + nat_out
+                + ",mod_dl_src:" + format_mac(out.mac) + ",mod_dl_dst:"
+                + format_mac(*r.gateway_mac) + ",output:" + out_port);
         }
     }
     flows.push_back(prio(t, p) + "actions=drop");

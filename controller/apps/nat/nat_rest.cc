@@ -12,28 +12,24 @@ using nlohmann::json;
 
 namespace {
 
-NatReply
-error(int http, const std::string &reason)
+NatReply error(int http, const std::string &reason)
 {
     return json_error(http, reason);
 }
 
-std::string
-cidr_text(const NatInterface &i)
+std::string cidr_text(const NatInterface &i)
 {
     return format_ip(i.address) + "/" + std::to_string(i.prefix);
 }
 
-bool
-parse_body(const std::string &body, json &out, NatReply &reply)
+bool parse_body(const std::string &body, json &out, NatReply &reply)
 {
     return parse_json_body(body, out, reply);
 }
 
 // The request's first unknown field, as a 400 in 'reply'.
-bool
-only_keys(const json &req, std::initializer_list<const char *> keys,
-          NatReply &reply)
+bool only_keys(const json &req, std::initializer_list<const char *> keys,
+               NatReply &reply)
 {
     JsonSchema schema;
     for (const char *k : keys) {
@@ -47,20 +43,17 @@ only_keys(const json &req, std::initializer_list<const char *> keys,
     return true;
 }
 
-bool
-get_ip(const json &req, const char *key, uint32_t &ip, NatReply &reply)
+bool get_ip(const json &req, const char *key, uint32_t &ip, NatReply &reply)
 {
     return get_json_ip(req, key, ip, reply);
 }
 
-bool
-get_mac(const json &req, const char *key, uint64_t &mac, NatReply &reply)
+bool get_mac(const json &req, const char *key, uint64_t &mac, NatReply &reply)
 {
     return get_json_mac(req, key, mac, reply, false);
 }
 
-bool
-get_proto(const json &req, NatProto &proto, NatReply &reply)
+bool get_proto(const json &req, NatProto &proto, NatReply &reply)
 {
     const json v = req.value("proto", json());
     if (v == "tcp") {
@@ -74,8 +67,7 @@ get_proto(const json &req, NatProto &proto, NatReply &reply)
     return true;
 }
 
-bool
-get_port(const json &req, uint16_t &port, NatReply &reply)
+bool get_port(const json &req, uint16_t &port, NatReply &reply)
 {
     const json v = req.value("port", json());
     if (!v.is_number_unsigned() || v.get<uint64_t>() < 1
@@ -87,11 +79,10 @@ get_port(const json &req, uint16_t &port, NatReply &reply)
     return true;
 }
 
-json
-interface_json(const NatInterface &i)
+json interface_json(const NatInterface &i)
 {
-    json j = {{"port", i.port}, {"ofport", i.ofport},
-              {"address", cidr_text(i)}, {"subnet", i.cidr()},
+    json j = {{"port", i.port},           {"ofport", i.ofport},
+              {"address", cidr_text(i)},  {"subnet", i.cidr()},
               {"mac", format_mac(i.mac)}, {"outside", i.outside}};
     if (i.outside) {
         j["gateway"] = format_ip(i.gateway);
@@ -99,10 +90,10 @@ interface_json(const NatInterface &i)
     return j;
 }
 
-json
-forward_json(const NatForwardSpec &f)
+json forward_json(const NatForwardSpec &f)
 {
-    return {{"proto", nat_proto_name(f.proto)}, {"port", f.port},
+    return {{"proto", nat_proto_name(f.proto)},
+            {"port", f.port},
             {"to", ip_port(f.to, f.to_port ? f.to_port : f.port)},
             {"picked", f.picked}};
 }
@@ -111,16 +102,14 @@ forward_json(const NatForwardSpec &f)
 
 /* REST. */
 
-NatReply
-NatService::rejected(const NatReply &reply)
+NatReply NatService::rejected(const NatReply &reply)
 {
     n_rejected_++;
     return reply;
 }
 
 /* A REST change went through: the router's flows are recomputed. */
-NatReply
-NatService::accepted(Router &r, NatEffects &fx, json body)
+NatReply NatService::accepted(Router &r, NatEffects &fx, json body)
 {
     r.n_rest_changes++;
     fx.flows_changed.insert(r.cfg.sw);
@@ -128,31 +117,29 @@ NatService::accepted(Router &r, NatEffects &fx, json body)
     return {200, body};
 }
 
-NatService::Router *
-NatService::find(const json &req, NatReply &reply)
+NatService::Router *NatService::find(const json &req, NatReply &reply)
 {
     if (!req.contains("router") || !req["router"].is_string()) {
         reply = error(400, "\"router\": required, the name of the router's "
-                      "switch");
+                           "switch");
         return nullptr;
     }
     auto it = routers_.find(req["router"].get<std::string>());
     if (it == routers_.end()) {
         reply = error(404, "no router on switch \""
-                      + req["router"].get<std::string>() + "\"");
+                               + req["router"].get<std::string>() + "\"");
         return nullptr;
     }
     return &it->second;
 }
 
-NatService::Router *
-NatService::parse_request(const std::string &body, json &req,
-                          NatReply &reply)
+NatService::Router *NatService::parse_request(const std::string &body,
+                                              json &req, NatReply &reply)
 {
     Router *r = nullptr;
     if (!settings_.enabled) {
         reply = error(404, "NAT is not configured: the deployment has no "
-                      "\"nat\" section");
+                           "\"nat\" section");
     } else if (parse_body(body, req, reply)) {
         r = find(req, reply);
     }
@@ -162,8 +149,7 @@ NatService::parse_request(const std::string &body, json &req,
     return r;
 }
 
-NatReply
-NatService::add_interface(const std::string &body, NatEffects &fx)
+NatReply NatService::add_interface(const std::string &body, NatEffects &fx)
 {
     NatReply reply;
     json req;
@@ -178,46 +164,52 @@ NatService::add_interface(const std::string &body, NatEffects &fx)
         /* 'reply' says why. */
     } else if (!port.is_string()) {
         reply = error(400, "\"port\": required, a port name of switch \""
-                      + r->cfg.sw + "\"");
+                               + r->cfg.sw + "\"");
     } else if (!r->cfg.switch_ports.count(port.get<std::string>())) {
         reply = error(404, "switch \"" + r->cfg.sw + "\" has no port \""
-                      + port.get<std::string>() + "\" in its \"ports\"");
+                               + port.get<std::string>()
+                               + "\" in its \"ports\"");
     } else if (r->by_port(port.get<std::string>())) {
-        reply = error(409, "port \"" + port.get<std::string>() + "\" is "
-                      "already an interface of router \"" + r->cfg.sw
-                      + "\"");
+        reply = error(409, "port \"" + port.get<std::string>()
+                               + "\" is "
+                                 "already an interface of router \""
+                               + r->cfg.sw + "\"");
     } else if (!address.is_string()
-               || !parse_cidr_address(address.get<std::string>(),
-                                      in.address, in.prefix)) {
+               || !parse_cidr_address(address.get<std::string>(), in.address,
+                                      in.prefix)) {
         reply = error(400, "\"address\": required, the router's address "
-                      "and subnet, A.B.C.D/N with N from 1 to 30");
+                           "and subnet, A.B.C.D/N with N from 1 to 30");
     } else if (r->interfaces.size() >= kNatMaxInterfaces) {
         reply = error(409, "router \"" + r->cfg.sw + "\" has "
-                      + std::to_string(kNatMaxInterfaces)
-                      + " interfaces already");
+                               + std::to_string(kNatMaxInterfaces)
+                               + " interfaces already");
     } else {
         in.port = port.get<std::string>();
         in.ofport = r->cfg.switch_ports.at(in.port);
         in.mac = nat_default_mac(r->cfg.index, in.ofport);
         if (!in.is_host(in.address)) {
-            reply = error(400, "\"address\": " + cidr_text(in) + " is the "
-                          "network or broadcast address of " + in.cidr());
-        } else if (req.contains("mac") && !get_mac(req, "mac", in.mac,
-                                                   reply)) {
+            reply = error(400, "\"address\": " + cidr_text(in)
+                                   + " is the "
+                                     "network or broadcast address of "
+                                   + in.cidr());
+        } else if (req.contains("mac")
+                   && !get_mac(req, "mac", in.mac, reply)) {
             /* 'reply' says why. */
         } else {
             reply.http = 200;
             for (const NatInterface &o : r->interfaces) {
                 if (in.contains(o.network()) || o.contains(in.network())) {
                     reply = error(409, "\"address\": " + in.cidr()
-                                  + " overlaps " + o.cidr()
-                                  + " of interface \"" + o.port + "\"");
+                                           + " overlaps " + o.cidr()
+                                           + " of interface \"" + o.port
+                                           + "\"");
                     break;
                 }
                 if (in.mac == o.mac) {
-                    reply = error(409, "\"mac\": " + format_mac(in.mac)
-                                  + " is already the MAC of interface \""
-                                  + o.port + "\"");
+                    reply = error(409,
+                                  "\"mac\": " + format_mac(in.mac)
+                                      + " is already the MAC of interface \""
+                                      + o.port + "\"");
                     break;
                 }
             }
@@ -230,8 +222,7 @@ NatService::add_interface(const std::string &body, NatEffects &fx)
     return accepted(*r, fx, interface_json(in));
 }
 
-NatReply
-NatService::remove_interface(const std::string &body, NatEffects &fx)
+NatReply NatService::remove_interface(const std::string &body, NatEffects &fx)
 {
     NatReply reply;
     json req;
@@ -250,14 +241,20 @@ NatService::remove_interface(const std::string &body, NatEffects &fx)
     } else if (!port.is_string()) {
         reply = error(400, "\"port\": required, the interface's port name");
     } else if (!(i = r->by_port(port.get<std::string>()))) {
-        reply = error(404, "router \"" + r->cfg.sw + "\" has no interface "
-                      "on port \"" + port.get<std::string>() + "\"");
+        reply = error(404, "router \"" + r->cfg.sw
+                               + "\" has no interface "
+                                 "on port \""
+                               + port.get<std::string>() + "\"");
     } else if (i->outside) {
-        reply = error(409, "\"" + i->port + "\" is the outside interface; "
-                      "it is changed in the deployment, not removed");
+        reply = error(409,
+                      "\"" + i->port
+                          + "\" is the outside interface; "
+                            "it is changed in the deployment, not removed");
     } else if (n_inside == 1) {
-        reply = error(409, "\"" + i->port + "\" is the last inside "
-                      "interface of router \"" + r->cfg.sw + "\"");
+        reply = error(409, "\"" + i->port
+                               + "\" is the last inside "
+                                 "interface of router \""
+                               + r->cfg.sw + "\"");
     }
     if (reply.http != 200) {
         return rejected(reply);
@@ -265,12 +262,10 @@ NatService::remove_interface(const std::string &body, NatEffects &fx)
     /* Its hosts, forwards and pending packets go with it. */
     const NatInterface gone = *i;
     json forwards = json::array();
-    size_t n_hosts = std::erase_if(r->hosts, [&](const auto &h) {
-        return gone.contains(h.first);
-    });
-    std::erase_if(r->pending, [&](const auto &p) {
-        return gone.contains(p.first);
-    });
+    size_t n_hosts = std::erase_if(
+        r->hosts, [&](const auto &h) { return gone.contains(h.first); });
+    std::erase_if(r->pending,
+                  [&](const auto &p) { return gone.contains(p.first); });
     std::erase_if(r->forwards, [&](const auto &f) {
         if (gone.contains(f.second.to)) {
             forwards.push_back(forward_json(f.second));
@@ -278,16 +273,15 @@ NatService::remove_interface(const std::string &body, NatEffects &fx)
         }
         return false;
     });
-    std::erase_if(r->interfaces, [&](const NatInterface &o) {
-        return o.port == gone.port;
-    });
-    return accepted(*r, fx, {{"port", gone.port},
-                            {"removedHosts", n_hosts},
-                            {"removedForwards", forwards}});
+    std::erase_if(r->interfaces,
+                  [&](const NatInterface &o) { return o.port == gone.port; });
+    return accepted(*r, fx,
+                    {{"port", gone.port},
+                     {"removedHosts", n_hosts},
+                     {"removedForwards", forwards}});
 }
 
-NatReply
-NatService::add_host(const std::string &body, NatEffects &fx)
+NatReply NatService::add_host(const std::string &body, NatEffects &fx)
 {
     NatReply reply;
     json req;
@@ -301,27 +295,28 @@ NatService::add_host(const std::string &body, NatEffects &fx)
         || !get_ip(req, "ip", ip, reply) || !get_mac(req, "mac", mac, reply)) {
         /* 'reply' says why. */
     } else if (!r->inside_for(ip)) {
-        reply = error(400, "\"ip\": " + format_ip(ip) + " is not a host "
-                      "address of an inside subnet of router \"" + r->cfg.sw
-                      + "\"");
+        reply = error(400, "\"ip\": " + format_ip(ip)
+                               + " is not a host "
+                                 "address of an inside subnet of router \""
+                               + r->cfg.sw + "\"");
     } else if (r->hosts.count(ip) && r->hosts.at(ip).is_static) {
-        reply = error(409, "host " + format_ip(ip) + " is already a static "
-                      "host (" + format_mac(r->hosts.at(ip).mac)
-                      + "); remove it first");
+        reply = error(409, "host " + format_ip(ip)
+                               + " is already a static "
+                                 "host ("
+                               + format_mac(r->hosts.at(ip).mac)
+                               + "); remove it first");
     } else if (!learn(*r, ip, mac, true, Clock::now(), fx)) {
         reply = error(409, "the host table of router \"" + r->cfg.sw
-                      + "\" is full of static hosts (max_hosts "
-                      + std::to_string(r->cfg.max_hosts) + ")");
+                               + "\" is full of static hosts (max_hosts "
+                               + std::to_string(r->cfg.max_hosts) + ")");
     }
     if (reply.http != 200) {
         return rejected(reply);
     }
-    return accepted(*r, fx, {{"ip", format_ip(ip)},
-                            {"mac", format_mac(mac)}});
+    return accepted(*r, fx, {{"ip", format_ip(ip)}, {"mac", format_mac(mac)}});
 }
 
-NatReply
-NatService::remove_host(const std::string &body, NatEffects &fx)
+NatReply NatService::remove_host(const std::string &body, NatEffects &fx)
 {
     NatReply reply;
     json req;
@@ -335,19 +330,19 @@ NatService::remove_host(const std::string &body, NatEffects &fx)
         /* 'reply' says why. */
     } else if (!r->hosts.count(ip)) {
         reply = error(404, "router \"" + r->cfg.sw + "\" has no host "
-                      + format_ip(ip));
+                               + format_ip(ip));
     }
     if (reply.http != 200) {
         return rejected(reply);
     }
     const bool was_static = r->hosts.at(ip).is_static;
     r->hosts.erase(ip);
-    return accepted(*r, fx, {{"ip", format_ip(ip)},
-                            {"kind", was_static ? "static" : "learned"}});
+    return accepted(
+        *r, fx,
+        {{"ip", format_ip(ip)}, {"kind", was_static ? "static" : "learned"}});
 }
 
-NatReply
-NatService::add_forward(const std::string &body, NatEffects &fx)
+NatReply NatService::add_forward(const std::string &body, NatEffects &fx)
 {
     NatReply reply;
     json req;
@@ -363,31 +358,36 @@ NatService::add_forward(const std::string &body, NatEffects &fx)
         || (req.contains("port") && !get_port(req, f.port, reply))) {
         /* 'reply' says why. */
     } else if (f.port && f.port >= c.ports_lo && f.port <= c.ports_hi) {
-        reply = error(400, "\"port\": " + std::to_string(f.port) + " is "
-                      "inside the outbound NAT ports "
-                      + range_text(c.ports_lo, c.ports_hi) + " of router \""
-                      + c.sw + "\"; pick one outside it, or leave it to the "
-                      "forward pool " + range_text(c.pool_lo, c.pool_hi));
+        reply = error(400, "\"port\": " + std::to_string(f.port)
+                               + " is "
+                                 "inside the outbound NAT ports "
+                               + range_text(c.ports_lo, c.ports_hi)
+                               + " of router \"" + c.sw
+                               + "\"; pick one outside it, or leave it to the "
+                                 "forward pool "
+                               + range_text(c.pool_lo, c.pool_hi));
     } else if (!to.is_string()
                || !parse_ip_port(to.get<std::string>(), f.to, f.to_port)) {
         reply = error(400, "\"to\": required, the inside host, "
-                      "\"A.B.C.D[:PORT]\"");
+                           "\"A.B.C.D[:PORT]\"");
     } else if (!r->inside_for(f.to)) {
-        reply = error(400, "\"to\": " + format_ip(f.to) + " is not a host "
-                      "address of an inside subnet of router \"" + c.sw
-                      + "\"");
+        reply = error(400, "\"to\": " + format_ip(f.to)
+                               + " is not a host "
+                                 "address of an inside subnet of router \""
+                               + c.sw + "\"");
     } else if (!f.port && !f.to_port) {
         reply = error(400, "\"to\": needs the inside port (A.B.C.D:PORT) "
-                      "when \"port\" is left to the forward pool");
+                           "when \"port\" is left to the forward pool");
     } else if (f.port && r->forwards.count({f.proto, f.port})) {
-        reply = error(409, std::string(nat_proto_name(f.proto)) + " port "
-                      + std::to_string(f.port) + " is already forwarded to "
-                      + forward_json(r->forwards.at({f.proto, f.port}))["to"]
-                          .get<std::string>());
+        reply = error(
+            409, std::string(nat_proto_name(f.proto)) + " port "
+                     + std::to_string(f.port) + " is already forwarded to "
+                     + forward_json(r->forwards.at({f.proto, f.port}))["to"]
+                           .get<std::string>());
     } else if (r->forwards.size() >= kNatMaxForwards) {
         reply = error(409, "router \"" + c.sw + "\" has "
-                      + std::to_string(kNatMaxForwards)
-                      + " forwards already");
+                               + std::to_string(kNatMaxForwards)
+                               + " forwards already");
     } else if (!f.port) {
         for (unsigned p = c.pool_lo; p <= c.pool_hi && !f.port; p++) {
             if (!r->forwards.count({f.proto, uint16_t(p)})) {
@@ -396,10 +396,10 @@ NatService::add_forward(const std::string &body, NatEffects &fx)
             }
         }
         if (!f.port) {
-            reply = error(409, "the forward pool "
-                          + range_text(c.pool_lo, c.pool_hi) + " of router \""
-                          + c.sw + "\" is exhausted for "
-                          + nat_proto_name(f.proto));
+            reply = error(
+                409, "the forward pool " + range_text(c.pool_lo, c.pool_hi)
+                         + " of router \"" + c.sw + "\" is exhausted for "
+                         + nat_proto_name(f.proto));
         }
     }
     if (reply.http != 200) {
@@ -409,8 +409,7 @@ NatService::add_forward(const std::string &body, NatEffects &fx)
     return accepted(*r, fx, forward_json(f));
 }
 
-NatReply
-NatService::remove_forward(const std::string &body, NatEffects &fx)
+NatReply NatService::remove_forward(const std::string &body, NatEffects &fx)
 {
     NatReply reply;
     json req;
@@ -425,8 +424,8 @@ NatService::remove_forward(const std::string &body, NatEffects &fx)
         /* 'reply' says why. */
     } else if (!r->forwards.count({proto, port})) {
         reply = error(404, "router \"" + r->cfg.sw + "\" forwards no "
-                      + nat_proto_name(proto) + " port "
-                      + std::to_string(port));
+                               + nat_proto_name(proto) + " port "
+                               + std::to_string(port));
     }
     if (reply.http != 200) {
         return rejected(reply);
@@ -439,8 +438,7 @@ NatService::remove_forward(const std::string &body, NatEffects &fx)
     return {200, ok};
 }
 
-json
-NatService::routers(Clock::time_point now) const
+json NatService::routers(Clock::time_point now) const
 {
     json list = json::array();
     for (const NatRouterSettings &cfg : settings_.routers) {
@@ -456,7 +454,8 @@ NatService::routers(Clock::time_point now) const
         }
         for (const auto &[ip, h] : r.hosts) {
             const NatInterface *i = r.inside_for(ip);
-            json j = {{"ip", format_ip(ip)}, {"mac", format_mac(h.mac)},
+            json j = {{"ip", format_ip(ip)},
+                      {"mac", format_mac(h.mac)},
                       {"port", i ? json(i->port) : json(nullptr)},
                       {"kind", h.is_static ? "static" : "learned"}};
             if (!h.is_static) {
@@ -469,8 +468,8 @@ NatService::routers(Clock::time_point now) const
             forwards.push_back(forward_json(f));
         }
         for (const auto &[ip, p] : r.pending) {
-            pending.push_back({{"ip", format_ip(ip)},
-                               {"packets", p.packets.size()}});
+            pending.push_back(
+                {{"ip", format_ip(ip)}, {"packets", p.packets.size()}});
         }
         const NatInterface &out = r.outside();
         list.push_back({
@@ -479,33 +478,35 @@ NatService::routers(Clock::time_point now) const
             {"ports", range_text(cfg.ports_lo, cfg.ports_hi)},
             {"filter", cfg.filter},
             {"forward_pool", range_text(cfg.pool_lo, cfg.pool_hi)},
-            {"table", cfg.table}, {"route_table", cfg.table + 1},
-            {"priority", cfg.priority}, {"max_hosts", cfg.max_hosts},
+            {"table", cfg.table},
+            {"route_table", cfg.table + 1},
+            {"priority", cfg.priority},
+            {"max_hosts", cfg.max_hosts},
             {"interfaces", ifs},
-            {"gateway", {{"ip", format_ip(out.gateway)},
-                         {"mac", r.gateway_mac
-                                 ? json(format_mac(*r.gateway_mac))
-                                 : json(nullptr)},
-                         {"state", r.gateway_mac ? "learned" : "resolving"},
-                         {"arp_requests", r.n_gateway_arps}}},
+            {"gateway",
+             {{"ip", format_ip(out.gateway)},
+              {"mac", r.gateway_mac ? json(format_mac(*r.gateway_mac))
+                                    : json(nullptr)},
+              {"state", r.gateway_mac ? "learned" : "resolving"},
+              {"arp_requests", r.n_gateway_arps}}},
             {"hosts", hosts},
             {"forwards", forwards},
             {"pending", pending},
-            {"counters", {{"learned", r.n_learned},
-                          {"evicted", r.n_evicted},
-                          {"refused", r.n_refused},
-                          {"ignored_arp", r.n_ignored_arp},
-                          {"host_arp_requests", r.n_host_arps},
-                          {"unknown_destination_packets", r.n_unknown},
-                          {"buffered", r.n_buffered},
-                          {"released", r.n_released},
-                          {"buffer_drops", r.n_buffer_drops},
-                          {"expired", r.n_expired},
-                          {"rest_changes", r.n_rest_changes}}},
+            {"counters",
+             {{"learned", r.n_learned},
+              {"evicted", r.n_evicted},
+              {"refused", r.n_refused},
+              {"ignored_arp", r.n_ignored_arp},
+              {"host_arp_requests", r.n_host_arps},
+              {"unknown_destination_packets", r.n_unknown},
+              {"buffered", r.n_buffered},
+              {"released", r.n_released},
+              {"buffer_drops", r.n_buffer_drops},
+              {"expired", r.n_expired},
+              {"rest_changes", r.n_rest_changes}}},
         });
     }
     return {{"routers", list}};
 }
-
 
 }  // namespace cxxa::controller

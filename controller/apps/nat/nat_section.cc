@@ -11,50 +11,45 @@ namespace cxxa::controller {
 
 using nlohmann::json;
 
-const char *
-nat_proto_name(NatProto p)
+const char *nat_proto_name(NatProto p)
 {
     return p == NatProto::kTcp ? "tcp" : "udp";
 }
 
-std::string
-NatInterface::cidr() const
+std::string NatInterface::cidr() const
 {
     return format_ip(network()) + "/" + std::to_string(prefix);
 }
 
-const NatInterface &
-NatRouterSettings::outside() const
+const NatInterface &NatRouterSettings::outside() const
 {
     for (const NatInterface &i : interfaces) {
         if (i.outside) {
             return i;
         }
     }
-    return interfaces.front();      /* Validation guarantees one. */
+    return interfaces.front(); /* Validation guarantees one. */
 }
 
-uint64_t
-nat_default_mac(size_t router, uint32_t ofport)
+uint64_t nat_default_mac(size_t router, uint32_t ofport)
 {
     return 0x026e61000000ull | (uint64_t(router & 0xff) << 16)
-        | (ofport & 0xffff);
+           | (ofport & 0xffff);
 }
 
-bool
-parse_cidr_address(const std::string &s, uint32_t &address, unsigned &prefix)
+bool parse_cidr_address(const std::string &s, uint32_t &address,
+                        unsigned &prefix)
 {
     return parse_cidr(s, address, prefix, 1, 30);
 }
 
-bool
-parse_port_range(const std::string &s, uint16_t &lo, uint16_t &hi)
+bool parse_port_range(const std::string &s, uint16_t &lo, uint16_t &hi)
 {
     unsigned a, b;
     char extra;
     if (sscanf(s.c_str(), "%u-%u%c", &a, &b, &extra) != 2
-        || s != std::to_string(a) + "-" + std::to_string(b)
-        || a < 1 || a > b || b > 65535) {
+        || s != std::to_string(a) + "-" + std::to_string(b) || a < 1 || a > b
+        || b > 65535) {
         return false;
     }
     lo = a;
@@ -62,8 +57,7 @@ parse_port_range(const std::string &s, uint16_t &lo, uint16_t &hi)
     return true;
 }
 
-bool
-parse_ip_port(const std::string &s, uint32_t &ip, uint16_t &port)
+bool parse_ip_port(const std::string &s, uint32_t &ip, uint16_t &port)
 {
     size_t colon = s.find(':');
     if (!parse_ip(s.substr(0, colon), ip)) {
@@ -85,19 +79,17 @@ parse_ip_port(const std::string &s, uint32_t &ip, uint16_t &port)
 
 namespace {
 
-std::string
-range_text(uint16_t lo, uint16_t hi)
+std::string range_text(uint16_t lo, uint16_t hi)
 {
     return std::to_string(lo) + "-" + std::to_string(hi);
 }
 
-void
-parse_interface(Errors &e, const json &j, const std::string &path,
-                const SwitchSpec &sw, size_t router, NatInterface &i)
+void parse_interface(Errors &e, const json &j, const std::string &path,
+                     const SwitchSpec &sw, size_t router, NatInterface &i)
 {
     const JsonSchema schema = {
-        required("port", JsonType::kString, "a port name of switch \""
-                 + sw.name + "\""),
+        required("port", JsonType::kString,
+                 "a port name of switch \"" + sw.name + "\""),
         optional("address", JsonType::kAny, ""),
         optional("mac", JsonType::kString, "a string: xx:xx:xx:xx:xx:xx"),
         optional("gateway", JsonType::kAny, ""),
@@ -109,7 +101,7 @@ parse_interface(Errors &e, const json &j, const std::string &path,
         auto it = sw.ports.find(i.port);
         if (it == sw.ports.end()) {
             e.add(path + ".port", "switch \"" + sw.name + "\" has no port \""
-                  + i.port + "\" in its \"ports\"");
+                                      + i.port + "\" in its \"ports\"");
         } else {
             i.ofport = it->second;
         }
@@ -118,10 +110,11 @@ parse_interface(Errors &e, const json &j, const std::string &path,
         || !parse_cidr_address(j["address"].get<std::string>(), i.address,
                                i.prefix)) {
         e.add(path + ".address", "required: the router's address and "
-              "subnet, A.B.C.D/N with N from 1 to 30");
+                                 "subnet, A.B.C.D/N with N from 1 to 30");
     } else if (!i.is_host(i.address)) {
-        e.add(path + ".address", j["address"].get<std::string>()
-              + " is the network or broadcast address of " + i.cidr());
+        e.add(path + ".address",
+              j["address"].get<std::string>()
+                  + " is the network or broadcast address of " + i.cidr());
     }
     if (c.has("outside")) {
         i.outside = j["outside"].get<bool>();
@@ -131,28 +124,32 @@ parse_interface(Errors &e, const json &j, const std::string &path,
         const std::string s = j["mac"].get<std::string>();
         if (!parse_mac(s, i.mac) || !is_unicast_mac(i.mac) || !i.mac) {
             e.add(path + ".mac", "must be a unicast MAC address "
-                  "xx:xx:xx:xx:xx:xx, got \"" + s + "\"");
+                                 "xx:xx:xx:xx:xx:xx, got \""
+                                     + s + "\"");
         }
     }
     if (j.contains("gateway") && !i.outside) {
         e.add(path + ".gateway", "only the outside interface (\"outside\": "
-              "true) has a gateway");
+                                 "true) has a gateway");
     } else if (i.outside) {
         if (!j.contains("gateway") || !j["gateway"].is_string()
             || !parse_ip(j["gateway"].get<std::string>(), i.gateway)) {
             e.add(path + ".gateway", "required on the outside interface: "
-                  "the outside gateway's IPv4 address");
+                                     "the outside gateway's IPv4 address");
         } else if (!i.is_host(i.gateway) || i.gateway == i.address) {
-            e.add(path + ".gateway", format_ip(i.gateway) + " is not "
-                  "another host of the outside subnet " + i.cidr());
+            e.add(path + ".gateway",
+                  format_ip(i.gateway)
+                      + " is not "
+                        "another host of the outside subnet "
+                      + i.cidr());
         }
     }
 }
 
 /* The inside interface whose subnet has 'ip' as a host address other than
  * the router's own, or nullptr. */
-const NatInterface *
-inside_for(const std::vector<NatInterface> &ifaces, uint32_t ip)
+const NatInterface *inside_for(const std::vector<NatInterface> &ifaces,
+                               uint32_t ip)
 {
     for (const NatInterface &i : ifaces) {
         if (!i.outside && i.is_host(ip) && ip != i.address) {
@@ -162,10 +159,9 @@ inside_for(const std::vector<NatInterface> &ifaces, uint32_t ip)
     return nullptr;
 }
 
-void
-parse_forward(Errors &e, const json &j, const std::string &path,
-              const NatRouterSettings &r, const std::string &rpath,
-              NatForwardSpec &f)
+void parse_forward(Errors &e, const json &j, const std::string &path,
+                   const NatRouterSettings &r, const std::string &rpath,
+                   NatForwardSpec &f)
 {
     static const JsonSchema schema = {
         optional("proto", JsonType::kAny, ""),
@@ -184,10 +180,13 @@ parse_forward(Errors &e, const json &j, const std::string &path,
     if (c.has("port")) {
         f.port = j["port"].get<uint16_t>();
         if (f.port >= r.ports_lo && f.port <= r.ports_hi) {
-            e.add(path + ".port", std::to_string(f.port) + " is inside the "
-                  "outbound NAT ports " + range_text(r.ports_lo, r.ports_hi)
-                  + " (" + rpath + ".ports): the switch may have given it "
-                  "to a dynamic mapping");
+            e.add(path + ".port",
+                  std::to_string(f.port)
+                      + " is inside the "
+                        "outbound NAT ports "
+                      + range_text(r.ports_lo, r.ports_hi) + " (" + rpath
+                      + ".ports): the switch may have given it "
+                        "to a dynamic mapping");
         }
     }
     if (!j.contains("to") || !j["to"].is_string()
@@ -196,19 +195,19 @@ parse_forward(Errors &e, const json &j, const std::string &path,
         return;
     }
     if (!inside_for(r.interfaces, f.to)) {
-        e.add(path + ".to", format_ip(f.to) + " is not a host address of "
-              "an inside subnet of the router");
+        e.add(path + ".to", format_ip(f.to)
+                                + " is not a host address of "
+                                  "an inside subnet of the router");
     }
     if (!j.contains("port") && !f.to_port) {
         e.add(path + ".to", "needs the inside port (A.B.C.D:PORT) when "
-              "\"port\" is left to the forward pool");
+                            "\"port\" is left to the forward pool");
     }
 }
 
-void
-parse_router(Errors &e, const json &j, const std::string &path,
-             const Deployment &d, size_t index, std::set<std::string> &used,
-             NatRouterSettings &r)
+void parse_router(Errors &e, const json &j, const std::string &path,
+                  const Deployment &d, size_t index,
+                  std::set<std::string> &used, NatRouterSettings &r)
 {
     static const JsonSchema schema = {
         required("switch", JsonType::kString,
@@ -229,15 +228,17 @@ parse_router(Errors &e, const json &j, const std::string &path,
     if (!c.has("switch")) {
         /* Reported. */
     } else if (!(sw = d.find_switch(j["switch"].get<std::string>()))) {
-        e.add(path + ".switch", "no switch named \""
-              + j["switch"].get<std::string>() + "\"");
+        e.add(path + ".switch",
+              "no switch named \"" + j["switch"].get<std::string>() + "\"");
     } else if (!used.insert(sw->name).second) {
-        e.add(path + ".switch", "switch \"" + sw->name + "\" is already a "
-              "router (one router per switch)");
+        e.add(path + ".switch", "switch \"" + sw->name
+                                    + "\" is already a "
+                                      "router (one router per switch)");
         sw = nullptr;
     } else if (sw->mode != kStaticMode) {
-        e.add(path + ".switch", "switch \"" + sw->name + "\" is in "
-              + sw->mode + " mode; a router's switch must be \"static\"");
+        e.add(path + ".switch",
+              "switch \"" + sw->name + "\" is in " + sw->mode
+                  + " mode; a router's switch must be \"static\"");
         sw = nullptr;
     } else {
         r.sw = sw->name;
@@ -252,22 +253,27 @@ parse_router(Errors &e, const json &j, const std::string &path,
     };
     if (get("ports") && !parse_port_range(s, r.ports_lo, r.ports_hi)) {
         e.add(path + ".ports", "expected \"LO-HI\" with 1 <= LO <= HI <= "
-              "65535, got \"" + s + "\"");
+                               "65535, got \""
+                                   + s + "\"");
     }
     if (get("forward_pool") && !parse_port_range(s, r.pool_lo, r.pool_hi)) {
         e.add(path + ".forward_pool", "expected \"LO-HI\" with 1 <= LO <= "
-              "HI <= 65535, got \"" + s + "\"");
+                                      "HI <= 65535, got \""
+                                          + s + "\"");
     }
     if (r.pool_lo <= r.ports_hi && r.ports_lo <= r.pool_hi) {
         e.add(path + ".forward_pool", range_text(r.pool_lo, r.pool_hi)
-              + " overlaps the outbound NAT ports "
-              + range_text(r.ports_lo, r.ports_hi) + " (" + path + ".ports)");
+                                          + " overlaps the outbound NAT ports "
+                                          + range_text(r.ports_lo, r.ports_hi)
+                                          + " (" + path + ".ports)");
     }
     if (get("filter")) {
         if (s != "eim" && s != "adf" && s != "apdf") {
-            e.add(path + ".filter", "must be \"eim\" (endpoint-independent), "
+            e.add(path + ".filter",
+                  "must be \"eim\" (endpoint-independent), "
                   "\"adf\" (address-dependent) or \"apdf\" (address and "
-                  "port-dependent), got \"" + s + "\"");
+                  "port-dependent), got \""
+                      + s + "\"");
         } else {
             r.filter = s;
         }
@@ -283,15 +289,15 @@ parse_router(Errors &e, const json &j, const std::string &path,
     }
 
     const json &ifs = j.contains("interfaces") ? j["interfaces"] : json();
-    if (!ifs.is_array() || ifs.size() < 2
-        || ifs.size() > kNatMaxInterfaces) {
+    if (!ifs.is_array() || ifs.size() < 2 || ifs.size() > kNatMaxInterfaces) {
         e.add(path + ".interfaces", "required: 2 to "
-              + std::to_string(kNatMaxInterfaces) + " interface objects "
-              "(inside subnets and one outside)");
+                                        + std::to_string(kNatMaxInterfaces)
+                                        + " interface objects "
+                                          "(inside subnets and one outside)");
         return;
     }
     if (!sw) {
-        return;             /* Ports cannot be checked. */
+        return; /* Ports cannot be checked. */
     }
     size_t n_outside = 0;
     for (size_t i = 0; i < ifs.size(); i++) {
@@ -307,35 +313,39 @@ parse_router(Errors &e, const json &j, const std::string &path,
             const NatInterface &o = r.interfaces[k];
             std::string other = index_path(path + ".interfaces", k);
             if (!in.port.empty() && in.port == o.port) {
-                e.add(p + ".port", "port \"" + in.port + "\" is already "
-                      + other);
+                e.add(p + ".port",
+                      "port \"" + in.port + "\" is already " + other);
             }
             if (in.contains(o.network()) || o.contains(in.network())) {
-                e.add(p + ".address", in.cidr() + " overlaps " + o.cidr()
-                      + " of " + other);
+                e.add(p + ".address",
+                      in.cidr() + " overlaps " + o.cidr() + " of " + other);
             }
             if (in.mac == o.mac) {
-                e.add(p + ".mac", format_mac(in.mac) + " is already the MAC "
-                      "of " + other);
+                e.add(p + ".mac", format_mac(in.mac)
+                                      + " is already the MAC "
+                                        "of "
+                                      + other);
             }
         }
         r.interfaces.push_back(in);
     }
     if (n_outside != 1) {
         e.add(path + ".interfaces", "exactly one interface must be "
-              "\"outside\": true (found " + std::to_string(n_outside) + ")");
+                                    "\"outside\": true (found "
+                                        + std::to_string(n_outside) + ")");
     }
     if (n_outside == ifs.size()) {
         e.add(path + ".interfaces", "needs at least one inside interface");
     }
     if (e.count() != before) {
-        return;             /* Forwards and hosts need sound interfaces. */
+        return; /* Forwards and hosts need sound interfaces. */
     }
 
     const json &hosts = j.contains("hosts") ? j["hosts"] : json::array();
     if (!hosts.is_array() || hosts.size() > r.max_hosts) {
         e.add(path + ".hosts", "must be an array of at most max_hosts ("
-              + std::to_string(r.max_hosts) + ") {\"ip\", \"mac\"} objects");
+                                   + std::to_string(r.max_hosts)
+                                   + ") {\"ip\", \"mac\"} objects");
     } else {
         std::set<uint32_t> ips;
         for (size_t i = 0; i < hosts.size(); i++) {
@@ -355,8 +365,9 @@ parse_router(Errors &e, const json &j, const std::string &path,
                 || !parse_ip(h["ip"].get<std::string>(), hs.ip)) {
                 e.add(p + ".ip", "required: an IPv4 address");
             } else if (!inside_for(r.interfaces, hs.ip)) {
-                e.add(p + ".ip", format_ip(hs.ip) + " is not a host address "
-                      "of an inside subnet of the router");
+                e.add(p + ".ip", format_ip(hs.ip)
+                                     + " is not a host address "
+                                       "of an inside subnet of the router");
             } else if (!ips.insert(hs.ip).second) {
                 e.add(p + ".ip", format_ip(hs.ip) + " is listed twice");
             }
@@ -364,17 +375,17 @@ parse_router(Errors &e, const json &j, const std::string &path,
                 || !parse_mac(h["mac"].get<std::string>(), hs.mac)
                 || !is_unicast_mac(hs.mac)) {
                 e.add(p + ".mac", "required: a unicast MAC address "
-                      "xx:xx:xx:xx:xx:xx");
+                                  "xx:xx:xx:xx:xx:xx");
             }
             r.hosts.push_back(hs);
         }
     }
 
-    const json &fwds = j.contains("forwards") ? j["forwards"]
-                                              : json::array();
+    const json &fwds = j.contains("forwards") ? j["forwards"] : json::array();
     if (!fwds.is_array() || fwds.size() > kNatMaxForwards) {
         e.add(path + ".forwards", "must be an array of at most "
-              + std::to_string(kNatMaxForwards) + " forward objects");
+                                      + std::to_string(kNatMaxForwards)
+                                      + " forward objects");
         return;
     }
     std::map<std::pair<NatProto, uint16_t>, size_t> taken;
@@ -391,9 +402,11 @@ parse_router(Errors &e, const json &j, const std::string &path,
             auto [it, fresh] = taken.emplace(std::pair(f.proto, f.port), i);
             if (!fresh) {
                 e.add(p + ".port", std::string(nat_proto_name(f.proto))
-                      + " port " + std::to_string(f.port) + " is already "
-                      "forwarded by " + path + ".forwards["
-                      + std::to_string(it->second) + "]");
+                                       + " port " + std::to_string(f.port)
+                                       + " is already "
+                                         "forwarded by "
+                                       + path + ".forwards["
+                                       + std::to_string(it->second) + "]");
             }
         }
         r.forwards.push_back(f);
@@ -412,8 +425,8 @@ parse_router(Errors &e, const json &j, const std::string &path,
         }
         if (next > r.pool_hi) {
             e.add(index_path(path + ".forwards", i) + ".port",
-                  "the forward pool " + range_text(r.pool_lo, r.pool_hi)
-                  + " (" + path + ".forward_pool) is exhausted");
+                  "the forward pool " + range_text(r.pool_lo, r.pool_hi) + " ("
+                      + path + ".forward_pool) is exhausted");
             continue;
         }
         f.port = next;
@@ -424,8 +437,8 @@ parse_router(Errors &e, const json &j, const std::string &path,
 
 }  // namespace
 
-NatSettings
-parse_nat_section(const json &section, const Deployment &d, Errors &e)
+NatSettings parse_nat_section(const json &section, const Deployment &d,
+                              Errors &e)
 {
     static const JsonSchema schema = {
         optional("routers", JsonType::kAny, ""),
@@ -445,7 +458,8 @@ parse_nat_section(const json &section, const Deployment &d, Errors &e)
     if (!routers.is_array() || routers.empty()
         || routers.size() > kNatMaxRouters) {
         e.add("nat.routers", "required: an array of 1 to "
-              + std::to_string(kNatMaxRouters) + " router objects");
+                                 + std::to_string(kNatMaxRouters)
+                                 + " router objects");
         return s;
     }
     std::set<std::string> used;

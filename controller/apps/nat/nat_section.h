@@ -29,19 +29,19 @@ constexpr size_t kNatMaxInterfaces = 32;      // Per router.
 constexpr size_t kNatMaxForwards = 4096;      // Per router.
 constexpr size_t kNatDefaultMaxHosts = 1024;  // Per router: static + learned.
 constexpr size_t kNatMaxHostsLimit = 65536;
-constexpr int kNatDefaultPriority = 30000;    // Flows use P .. P+100.
+constexpr int kNatDefaultPriority = 30000;  // Flows use P .. P+100.
 
 enum class NatProto { kTcp, kUdp };
 const char *nat_proto_name(NatProto);
 
 struct NatInterface {
-    std::string port;             // Port name, in the switch's "ports".
+    std::string port;  // Port name, in the switch's "ports".
     uint32_t ofport = 0;
-    uint32_t address = 0;         // The router's address on the subnet.
+    uint32_t address = 0;  // The router's address on the subnet.
     unsigned prefix = 24;
-    uint64_t mac = 0;             // The router's MAC on this interface.
+    uint64_t mac = 0;  // The router's MAC on this interface.
     bool outside = false;
-    uint32_t gateway = 0;         // Outside interface only.
+    uint32_t gateway = 0;  // Outside interface only.
 
     uint32_t mask() const { return prefix ? ~0u << (32 - prefix) : 0; }
     uint32_t network() const { return address & mask(); }
@@ -52,16 +52,16 @@ struct NatInterface {
     {
         return contains(ip) && ip != network() && ip != broadcast();
     }
-    std::string cidr() const;     // "10.0.1.0/24".
+    std::string cidr() const;  // "10.0.1.0/24".
     bool operator==(const NatInterface &) const = default;
 };
 
 struct NatForwardSpec {
     NatProto proto = NatProto::kTcp;
-    uint16_t port = 0;            // External port; 0: from the pool.
-    uint32_t to = 0;              // Inside host.
-    uint16_t to_port = 0;         // 0: the external port.
-    bool picked = false;          // The port came from the pool.
+    uint16_t port = 0;     // External port; 0: from the pool.
+    uint32_t to = 0;       // Inside host.
+    uint16_t to_port = 0;  // 0: the external port.
+    bool picked = false;   // The port came from the pool.
     bool operator==(const NatForwardSpec &) const = default;
 };
 
@@ -72,18 +72,18 @@ struct NatHostSpec {
 };
 
 struct NatRouterSettings {
-    std::string sw;                           // Switch name.
-    size_t index = 0;                         // In the section.
+    std::string sw;    // Switch name.
+    size_t index = 0;  // In the section.
     // The switch's named ports (interfaces added over REST name one).
     std::map<std::string, uint32_t> switch_ports;
-    std::vector<NatInterface> interfaces;     // Exactly one outside.
-    uint16_t ports_lo = 1024, ports_hi = 61439;       // nat:out ports.
+    std::vector<NatInterface> interfaces;        // Exactly one outside.
+    uint16_t ports_lo = 1024, ports_hi = 61439;  // nat:out ports.
     std::string filter = "eim";
-    uint16_t pool_lo = 61440, pool_hi = 65535;        // Forward pool.
+    uint16_t pool_lo = 61440, pool_hi = 65535;  // Forward pool.
     std::vector<NatForwardSpec> forwards;
     std::vector<NatHostSpec> hosts;
     size_t max_hosts = kNatDefaultMaxHosts;
-    int table = 0;                            // Route table: table + 1.
+    int table = 0;  // Route table: table + 1.
     int priority = kNatDefaultPriority;
 
     const NatInterface &outside() const;
@@ -91,7 +91,7 @@ struct NatRouterSettings {
 };
 
 struct NatSettings {
-    bool enabled = false;                     // The section is not empty.
+    bool enabled = false;  // The section is not empty.
     std::vector<NatRouterSettings> routers;
     bool operator==(const NatSettings &) const = default;
 };

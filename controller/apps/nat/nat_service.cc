@@ -9,19 +9,17 @@ namespace cxxa::controller {
 
 using nlohmann::json;
 
-const NatInterface &
-NatService::Router::outside() const
+const NatInterface &NatService::Router::outside() const
 {
     for (const NatInterface &i : interfaces) {
         if (i.outside) {
             return i;
         }
     }
-    return interfaces.front();      /* Validation guarantees one. */
+    return interfaces.front(); /* Validation guarantees one. */
 }
 
-const NatInterface *
-NatService::Router::by_ofport(uint32_t ofport) const
+const NatInterface *NatService::Router::by_ofport(uint32_t ofport) const
 {
     for (const NatInterface &i : interfaces) {
         if (i.ofport == ofport) {
@@ -31,8 +29,7 @@ NatService::Router::by_ofport(uint32_t ofport) const
     return nullptr;
 }
 
-const NatInterface *
-NatService::Router::by_port(const std::string &port) const
+const NatInterface *NatService::Router::by_port(const std::string &port) const
 {
     for (const NatInterface &i : interfaces) {
         if (i.port == port) {
@@ -42,8 +39,7 @@ NatService::Router::by_port(const std::string &port) const
     return nullptr;
 }
 
-const NatInterface *
-NatService::Router::inside_for(uint32_t ip) const
+const NatInterface *NatService::Router::inside_for(uint32_t ip) const
 {
     for (const NatInterface &i : interfaces) {
         if (!i.outside && i.is_host(ip) && ip != i.address) {
@@ -53,8 +49,7 @@ NatService::Router::inside_for(uint32_t ip) const
     return nullptr;
 }
 
-bool
-NatService::Router::is_router_address(uint32_t ip) const
+bool NatService::Router::is_router_address(uint32_t ip) const
 {
     for (const NatInterface &i : interfaces) {
         if (i.address == ip) {
@@ -64,8 +59,7 @@ NatService::Router::is_router_address(uint32_t ip) const
     return false;
 }
 
-NatService::Router
-NatService::make_router(const NatRouterSettings &cfg)
+NatService::Router NatService::make_router(const NatRouterSettings &cfg)
 {
     Router r;
     r.cfg = cfg;
@@ -79,8 +73,7 @@ NatService::make_router(const NatRouterSettings &cfg)
     return r;
 }
 
-NatEffects
-NatService::configure(const NatSettings &s)
+NatEffects NatService::configure(const NatSettings &s)
 {
     NatEffects fx;
     if (s == settings_) {
@@ -120,8 +113,7 @@ NatService::configure(const NatSettings &s)
     return fx;
 }
 
-bool
-NatService::is_router(const std::string &sw) const
+bool NatService::is_router(const std::string &sw) const
 {
     return routers_.count(sw) != 0;
 }
@@ -130,9 +122,8 @@ NatService::is_router(const std::string &sw) const
  * replaces a static one; when the table is full the least recently seen
  * learned entry makes room, or, if all are static, the new one is refused.
  * Returns false if refused. */
-bool
-NatService::learn(Router &r, uint32_t ip, uint64_t mac, bool is_static,
-                  Clock::time_point now, NatEffects &fx)
+bool NatService::learn(Router &r, uint32_t ip, uint64_t mac, bool is_static,
+                       Clock::time_point now, NatEffects &fx)
 {
     auto it = r.hosts.find(ip);
     if (it != r.hosts.end()) {
@@ -157,7 +148,7 @@ NatService::learn(Router &r, uint32_t ip, uint64_t mac, bool is_static,
                 }
             }
             if (oldest == r.hosts.end()) {
-                r.n_refused += !is_static;   /* REST: the reply says so. */
+                r.n_refused += !is_static; /* REST: the reply says so. */
                 return false;
             }
             r.hosts.erase(oldest);
@@ -173,8 +164,7 @@ NatService::learn(Router &r, uint32_t ip, uint64_t mac, bool is_static,
     return true;
 }
 
-json
-NatService::counters() const
+json NatService::counters() const
 {
     uint64_t hosts = 0, learned = 0, evicted = 0, refused = 0, drops = 0;
     size_t resolved = 0;
@@ -195,6 +185,5 @@ NatService::counters() const
             {"unknown_destination_drops", drops},
             {"rejected_requests", n_rejected_}};
 }
-
 
 }  // namespace cxxa::controller

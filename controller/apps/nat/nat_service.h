@@ -39,8 +39,8 @@
 namespace cxxa::controller {
 
 // Bounds of the unknown-MAC resolution, per router.
-constexpr size_t kNatMaxPending = 64;           // Destinations being ARPed.
-constexpr size_t kNatPendingPackets = 4;        // Packets kept per one.
+constexpr size_t kNatMaxPending = 64;     // Destinations being ARPed.
+constexpr size_t kNatPendingPackets = 4;  // Packets kept per one.
 constexpr auto kNatPendingTimeout = std::chrono::seconds(3);
 constexpr auto kNatArpRetry = std::chrono::seconds(1);
 constexpr auto kNatGatewayArpMax = std::chrono::seconds(8);
@@ -55,7 +55,7 @@ struct NatEffects {
 using NatReply = JsonReply;
 
 class NatService {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
 
     // Applies new settings.  A router whose settings did not change keeps
@@ -96,7 +96,7 @@ public:
 
     nlohmann::json counters() const;
 
-private:
+  private:
     struct Host {
         uint64_t mac = 0;
         bool is_static = false;
@@ -107,8 +107,8 @@ private:
         Clock::time_point since, last_arp;
     };
     struct Router {
-        NatRouterSettings cfg;                  // As deployed.
-        std::vector<NatInterface> interfaces;   // Now (REST changes).
+        NatRouterSettings cfg;                 // As deployed.
+        std::vector<NatInterface> interfaces;  // Now (REST changes).
         std::map<uint32_t, Host> hosts;
         std::map<std::pair<NatProto, uint16_t>, NatForwardSpec> forwards;
         std::optional<uint64_t> gateway_mac;
@@ -142,7 +142,7 @@ private:
                              uint32_t target) const;
 
     NatSettings settings_;
-    std::map<std::string, Router> routers_;     // By switch name.
+    std::map<std::string, Router> routers_;  // By switch name.
     uint64_t n_rejected_ = 0;
 };
 

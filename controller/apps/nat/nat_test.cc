@@ -25,8 +25,7 @@ namespace {
 
 // The Mininet example's router: inside-a 10.0.1.1/24 on port 1, inside-b
 // 10.0.2.1/24 on port 2, outside 198.51.100.1/24 on port 3, gateway .2.
-json
-router()
+json router()
 {
     return json::parse(R"J({
   "switch": "r1",
@@ -42,8 +41,7 @@ router()
 }
 
 // A switch mode other than "static": another application's.
-std::string
-other_mode()
+std::string other_mode()
 {
     for (const AppType *t : app_types()) {
         for (const std::string &m : t->switch_modes()) {
@@ -53,8 +51,7 @@ other_mode()
     return "";
 }
 
-json
-doc(const json &nat)
+json doc(const json &nat)
 {
     json d = json::parse(R"J({
   "switches": [
@@ -68,15 +65,11 @@ doc(const json &nat)
     return d;
 }
 
-json
-with_router(const json &r)
-{
-    return doc({{"routers", {r}}});
-}
+json with_router(const json &r) { return doc({{"routers", {r}}}); }
 
 // Errors of the sample router with 'field' of it set to 'value'.
-std::vector<std::string>
-errors_with(const std::string &field, const json &value)
+std::vector<std::string> errors_with(const std::string &field,
+                                     const json &value)
 {
     json r = router();
     r[field] = value;
@@ -95,8 +88,7 @@ errors_with_interface(size_t i, const std::string &field, const json &value)
     return errors_of(with_router(r));
 }
 
-NatSettings
-settings_of(const json &nat)
+NatSettings settings_of(const json &nat)
 {
     std::vector<std::string> errors;
     auto d = parse_deployment(doc(nat), check_flow_text, errors);
@@ -104,8 +96,7 @@ settings_of(const json &nat)
     return d ? nat_settings(*d) : NatSettings();
 }
 
-std::string
-join(const std::vector<std::string> &v)
+std::string join(const std::vector<std::string> &v)
 {
     std::string s;
     for (const std::string &x : v) {
@@ -114,18 +105,16 @@ join(const std::vector<std::string> &v)
     return s;
 }
 
-SwitchSpec
-r1_spec()
+SwitchSpec r1_spec()
 {
     SwitchSpec s;
     s.name = "r1";
-    s.ports = {{"inside-a", 1}, {"inside-b", 2}, {"outside", 3},
-               {"spare", 4}};
+    s.ports = {{"inside-a", 1}, {"inside-b", 2}, {"outside", 3}, {"spare", 4}};
     return s;
 }
 
-std::vector<uint8_t>
-arp_frame(int op, uint64_t sha, uint32_t spa, uint32_t tpa)
+std::vector<uint8_t> arp_frame(int op, uint64_t sha, uint32_t spa,
+                               uint32_t tpa)
 {
     std::vector<uint8_t> f(60, 0);
     auto put = [&f](size_t at, uint64_t x, int bytes) {
@@ -147,8 +136,7 @@ arp_frame(int op, uint64_t sha, uint32_t spa, uint32_t tpa)
     return f;
 }
 
-std::vector<uint8_t>
-ip_frame(uint32_t src, uint32_t dst, uint8_t fill = 0)
+std::vector<uint8_t> ip_frame(uint32_t src, uint32_t dst, uint8_t fill = 0)
 {
     std::vector<uint8_t> f(64, fill);
     f[12] = 0x08;
@@ -161,8 +149,7 @@ ip_frame(uint32_t src, uint32_t dst, uint8_t fill = 0)
     return f;
 }
 
-uint32_t
-ip(const char *s)
+uint32_t ip(const char *s)
 {
     uint32_t a = 0;
     EXPECT_TRUE(parse_ip(s, a)) << s;
@@ -183,8 +170,7 @@ struct NatServiceTest : ::testing::Test {
     {
         fx = nat.configure(settings_of({{"routers", {r}}}));
     }
-    NatReply call(NatReply (NatService::*f)(const std::string &,
-                                            NatEffects &),
+    NatReply call(NatReply (NatService::*f)(const std::string &, NatEffects &),
                   const json &body)
     {
         fx = NatEffects();
@@ -210,8 +196,7 @@ struct NatServiceTest : ::testing::Test {
         return std::find(flows.begin(), flows.end(), f) != flows.end();
     }
     // A request that must fail with 'http' and 'reason' and change nothing.
-    void refused(NatReply (NatService::*f)(const std::string &,
-                                           NatEffects &),
+    void refused(NatReply (NatService::*f)(const std::string &, NatEffects &),
                  const json &body, int http, const std::string &reason)
     {
         json before = nat.routers(t0);
@@ -276,9 +261,9 @@ TEST(NatSectionTest, PoolPicksTheLowestFreePort)
     ASSERT_EQ(s.routers.size(), 1u);
     const auto &f = s.routers[0].forwards;
     ASSERT_EQ(f.size(), 4u);
-    EXPECT_EQ(f[0].port, 61441);      // 61440 is taken explicitly.
+    EXPECT_EQ(f[0].port, 61441);  // 61440 is taken explicitly.
     EXPECT_TRUE(f[0].picked);
-    EXPECT_EQ(f[2].port, 61440);      // Another protocol.
+    EXPECT_EQ(f[2].port, 61440);  // Another protocol.
     EXPECT_EQ(f[3].port, 61442);
     r["forwards"].push_back({{"proto", "tcp"}, {"to", "10.0.1.12:22"}});
     EXPECT_TRUE(has_error(errors_of(with_router(r)),
@@ -289,8 +274,8 @@ TEST(NatSectionTest, PoolPicksTheLowestFreePort)
 
 TEST(NatSectionTest, SectionErrors)
 {
-    EXPECT_TRUE(has_error(errors_of(doc(json::array())),
-                          "nat: must be an object"));
+    EXPECT_TRUE(
+        has_error(errors_of(doc(json::array())), "nat: must be an object"));
     EXPECT_TRUE(has_error(errors_of(doc({{"x", 1}})), "nat.x: unknown field"));
     EXPECT_TRUE(has_error(errors_of(doc({{"routers", json::array()}})),
                           "nat.routers: required: an array of 1 to 64"));
@@ -300,15 +285,16 @@ TEST(NatSectionTest, SectionErrors)
                           "nat.routers[1].switch: switch \"r1\" is already a "
                           "router (one router per switch)"));
     EXPECT_TRUE(has_error(errors_with("x", 1), "nat.routers[0].x: unknown "
-                          "field"));
+                                               "field"));
     EXPECT_TRUE(has_error(errors_with("switch", 5),
                           "nat.routers[0].switch: required"));
     EXPECT_TRUE(has_error(errors_with("switch", "r9"),
                           "nat.routers[0].switch: no switch named \"r9\""));
     EXPECT_TRUE(has_error(errors_with("switch", "s2"),
                           "nat.routers[0].switch: switch \"s2\" is in "
-                          + other_mode() + " mode; a router's switch must be "
-                          "\"static\""));
+                              + other_mode()
+                              + " mode; a router's switch must be "
+                                "\"static\""));
     EXPECT_TRUE(has_error(errors_with("ports", "1024"),
                           "nat.routers[0].ports: expected \"LO-HI\""));
     EXPECT_TRUE(has_error(errors_with("ports", "2000-1000"),
@@ -343,48 +329,56 @@ TEST(NatSectionTest, InterfaceErrors)
     const std::string i2 = "nat.routers[0].interfaces[2]";
     json r = router();
     r["interfaces"][0] = 1;
-    EXPECT_TRUE(has_error(errors_of(with_router(r)), i0 + ": must be an "
-                          "object"));
-    EXPECT_TRUE(has_error(errors_with_interface(0, "x", 1), i0 + ".x: "
-                          "unknown field"));
+    EXPECT_TRUE(has_error(errors_of(with_router(r)), i0
+                                                         + ": must be an "
+                                                           "object"));
+    EXPECT_TRUE(
+        has_error(errors_with_interface(0, "x", 1), i0
+                                                        + ".x: "
+                                                          "unknown field"));
     EXPECT_TRUE(has_error(errors_with_interface(0, "port", nullptr),
                           i0 + ".port: required"));
     EXPECT_TRUE(has_error(errors_with_interface(0, "port", "eth9"),
                           i0 + ".port: switch \"r1\" has no port \"eth9\""));
     EXPECT_TRUE(has_error(errors_with_interface(1, "port", "inside-a"),
-                          i1 + ".port: port \"inside-a\" is already "
-                          "nat.routers[0].interfaces[0]"));
+                          i1
+                              + ".port: port \"inside-a\" is already "
+                                "nat.routers[0].interfaces[0]"));
     EXPECT_TRUE(has_error(errors_with_interface(0, "address", "10.0.1.1"),
                           i0 + ".address: required: the router's address"));
     EXPECT_TRUE(has_error(errors_with_interface(0, "address", "10.0.1.1/31"),
                           i0 + ".address: required"));
     EXPECT_TRUE(has_error(errors_with_interface(0, "address", "10.0.1.0/24"),
-                          i0 + ".address: 10.0.1.0/24 is the network or "
-                          "broadcast address of 10.0.1.0/24"));
+                          i0
+                              + ".address: 10.0.1.0/24 is the network or "
+                                "broadcast address of 10.0.1.0/24"));
     EXPECT_TRUE(has_error(errors_with_interface(1, "address", "10.0.0.1/16"),
-                          i1 + ".address: 10.0.0.0/16 overlaps 10.0.1.0/24 "
-                          "of nat.routers[0].interfaces[0]"));
+                          i1
+                              + ".address: 10.0.0.0/16 overlaps 10.0.1.0/24 "
+                                "of nat.routers[0].interfaces[0]"));
     EXPECT_TRUE(has_error(errors_with_interface(0, "mac", "01:00:00:00:00:01"),
                           i0 + ".mac: must be a unicast MAC address"));
     EXPECT_TRUE(has_error(errors_with_interface(0, "mac", "02:6e:61:00:00:02"),
-                          i1 + ".mac: 02:6e:61:00:00:02 is already the MAC "
-                          "of nat.routers[0].interfaces[0]"));
+                          i1
+                              + ".mac: 02:6e:61:00:00:02 is already the MAC "
+                                "of nat.routers[0].interfaces[0]"));
     EXPECT_TRUE(has_error(errors_with_interface(0, "gateway", "10.0.1.254"),
                           i0 + ".gateway: only the outside interface"));
     EXPECT_TRUE(has_error(errors_with_interface(2, "gateway", nullptr),
-                          i2 + ".gateway: required on the outside "
-                          "interface"));
+                          i2
+                              + ".gateway: required on the outside "
+                                "interface"));
     EXPECT_TRUE(has_error(errors_with_interface(2, "gateway", "192.0.2.1"),
-                          i2 + ".gateway: 192.0.2.1 is not another host of "
-                          "the outside subnet 198.51.100.0/24"));
-    EXPECT_TRUE(has_error(errors_with_interface(2, "gateway",
-                                                "198.51.100.1"),
+                          i2
+                              + ".gateway: 192.0.2.1 is not another host of "
+                                "the outside subnet 198.51.100.0/24"));
+    EXPECT_TRUE(has_error(errors_with_interface(2, "gateway", "198.51.100.1"),
                           i2 + ".gateway: 198.51.100.1 is not another host"));
     EXPECT_TRUE(has_error(errors_with_interface(2, "outside", "yes"),
                           i2 + ".outside: must be true or false"));
     auto e = errors_with_interface(2, "outside", false);
     EXPECT_TRUE(has_error(e, "nat.routers[0].interfaces: exactly one "
-                          "interface must be \"outside\": true (found 0)"));
+                             "interface must be \"outside\": true (found 0)"));
     r = router();
     r["interfaces"][1]["outside"] = true;
     r["interfaces"][1]["gateway"] = "10.0.2.2";
@@ -408,27 +402,32 @@ TEST(NatSectionTest, HostAndForwardErrors)
     const std::string h = "nat.routers[0].hosts";
     const std::string f = "nat.routers[0].forwards";
     EXPECT_TRUE(has_error(errors_with("hosts", 1), h + ": must be an array"));
-    EXPECT_TRUE(has_error(errors_with("hosts", {1}), h + "[0]: must be an "
-                          "object"));
-    EXPECT_TRUE(has_error(
-        errors_with("hosts", json::parse(R"([{"ip": "10.0.1.11",
-            "mac": "00:00:00:00:00:0b", "x": 1}])")), h + "[0].x: unknown"));
+    EXPECT_TRUE(has_error(errors_with("hosts", {1}), h
+                                                         + "[0]: must be an "
+                                                           "object"));
+    EXPECT_TRUE(
+        has_error(errors_with("hosts", json::parse(R"([{"ip": "10.0.1.11",
+            "mac": "00:00:00:00:00:0b", "x": 1}])")),
+                  h + "[0].x: unknown"));
     EXPECT_TRUE(has_error(
         errors_with("hosts", json::parse(R"([{"ip": "198.51.100.7",
             "mac": "00:00:00:00:00:0b"}])")),
-        h + "[0].ip: 198.51.100.7 is not a host address of an inside "
-        "subnet"));
-    EXPECT_TRUE(has_error(
-        errors_with("hosts", json::parse(R"([{"ip": "10.0.1.1",
-            "mac": "00:00:00:00:00:0b"}])")), h + "[0].ip: 10.0.1.1 is not"));
-    EXPECT_TRUE(has_error(
-        errors_with("hosts", json::parse(R"([{"ip": "10.0.1.11",
+        h
+            + "[0].ip: 198.51.100.7 is not a host address of an inside "
+              "subnet"));
+    EXPECT_TRUE(
+        has_error(errors_with("hosts", json::parse(R"([{"ip": "10.0.1.1",
+            "mac": "00:00:00:00:00:0b"}])")),
+                  h + "[0].ip: 10.0.1.1 is not"));
+    EXPECT_TRUE(
+        has_error(errors_with("hosts", json::parse(R"([{"ip": "10.0.1.11",
             "mac": "00:00:00:00:00:0b"}, {"ip": "10.0.1.11",
             "mac": "00:00:00:00:00:0c"}])")),
-        h + "[1].ip: 10.0.1.11 is listed twice"));
-    EXPECT_TRUE(has_error(
-        errors_with("hosts", json::parse(R"([{"ip": "10.0.1.11",
-            "mac": "ff:ff:ff:ff:ff:ff"}])")), h + "[0].mac: required"));
+                  h + "[1].ip: 10.0.1.11 is listed twice"));
+    EXPECT_TRUE(
+        has_error(errors_with("hosts", json::parse(R"([{"ip": "10.0.1.11",
+            "mac": "ff:ff:ff:ff:ff:ff"}])")),
+                  h + "[0].mac: required"));
     json r = router();
     r["max_hosts"] = 1;
     r["hosts"] = json::parse(R"([{"ip": "10.0.1.11", "mac":
@@ -437,10 +436,13 @@ TEST(NatSectionTest, HostAndForwardErrors)
     EXPECT_TRUE(has_error(errors_of(with_router(r)),
                           h + ": must be an array of at most max_hosts (1)"));
 
-    EXPECT_TRUE(has_error(errors_with("forwards", 1), f + ": must be an "
-                          "array"));
-    EXPECT_TRUE(has_error(errors_with("forwards", {1}), f + "[0]: must be an "
-                          "object"));
+    EXPECT_TRUE(has_error(errors_with("forwards", 1), f
+                                                          + ": must be an "
+                                                            "array"));
+    EXPECT_TRUE(
+        has_error(errors_with("forwards", {1}), f
+                                                    + "[0]: must be an "
+                                                      "object"));
     auto fwd = [](const char *text) {
         return errors_with("forwards", json::array({json::parse(text)}));
     };
@@ -453,10 +455,12 @@ TEST(NatSectionTest, HostAndForwardErrors)
     // The brief's trap: 8080 with the default outbound ports.
     json brief = router();
     brief.erase("ports");
-    EXPECT_TRUE(has_error(errors_of(with_router(brief)),
-                          f + "[0].port: 8080 is inside the outbound NAT "
-                          "ports 1024-61439 (nat.routers[0].ports): the "
-                          "switch may have given it to a dynamic mapping"));
+    EXPECT_TRUE(
+        has_error(errors_of(with_router(brief)),
+                  f
+                      + "[0].port: 8080 is inside the outbound NAT "
+                        "ports 1024-61439 (nat.routers[0].ports): the "
+                        "switch may have given it to a dynamic mapping"));
     EXPECT_TRUE(has_error(fwd(R"({"proto": "tcp", "port": 80,
                                   "to": "10.0.2"})"),
                           f + "[0].to: required: the inside host"));
@@ -465,21 +469,23 @@ TEST(NatSectionTest, HostAndForwardErrors)
                           f + "[0].to: required: the inside host"));
     EXPECT_TRUE(has_error(fwd(R"({"proto": "tcp", "port": 80,
                                   "to": "198.51.100.2:80"})"),
-                          f + "[0].to: 198.51.100.2 is not a host address "
-                          "of an inside subnet"));
+                          f
+                              + "[0].to: 198.51.100.2 is not a host address "
+                                "of an inside subnet"));
     EXPECT_TRUE(has_error(fwd(R"({"proto": "tcp", "to": "10.0.2.14"})"),
                           f + "[0].to: needs the inside port"));
     EXPECT_TRUE(has_error(fwd(R"({"proto": "tcp", "port": 80, "to":
                                   "10.0.2.14", "x": 1})"),
                           f + "[0].x: unknown field"));
-    EXPECT_TRUE(has_error(
-        errors_with("forwards", json::parse(R"([
+    EXPECT_TRUE(has_error(errors_with("forwards", json::parse(R"([
             {"proto": "udp", "port": 53, "to": "10.0.2.14"},
             {"proto": "udp", "port": 53, "to": "10.0.2.13"}])")),
-        f + "[1].port: udp port 53 is already forwarded by " + f + "[0]"));
+                          f + "[1].port: udp port 53 is already forwarded by "
+                              + f + "[0]"));
     EXPECT_TRUE(errors_with("forwards", json::parse(R"([
             {"proto": "udp", "port": 53, "to": "10.0.2.14"},
-            {"proto": "tcp", "port": 53, "to": "10.0.2.13"}])")).empty());
+            {"proto": "tcp", "port": 53, "to": "10.0.2.13"}])"))
+                    .empty());
 }
 
 TEST(NatSectionTest, EmptySectionIsValidAndNoPlaceholder)
@@ -491,7 +497,8 @@ TEST(NatSectionTest, EmptySectionIsValidAndNoPlaceholder)
 
 /* The flows: exact texts, in order, before and after the gateway's MAC is
  * known, and every one accepted by OVS's parser. */
-const char *const kSampleFlows = R"(table=0,priority=30100,arp,in_port=1,arp_op=1,arp_tpa=10.0.1.1,actions=controller,move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],mod_dl_src:02:6e:61:00:00:01,load:0x2->NXM_OF_ARP_OP[],move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],load:0x26e61000001->NXM_NX_ARP_SHA[],move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],load:0xa000101->NXM_OF_ARP_SPA[],in_port
+const char *const kSampleFlows =
+    R"(table=0,priority=30100,arp,in_port=1,arp_op=1,arp_tpa=10.0.1.1,actions=controller,move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],mod_dl_src:02:6e:61:00:00:01,load:0x2->NXM_OF_ARP_OP[],move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],load:0x26e61000001->NXM_NX_ARP_SHA[],move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],load:0xa000101->NXM_OF_ARP_SPA[],in_port
 table=0,priority=30090,arp,in_port=1,arp_spa=10.0.1.0/24,actions=controller
 table=0,priority=30080,icmp,icmp_type=8,nw_dst=10.0.1.1,actions=router:echo_reply,in_port
 table=0,priority=30075,ip,nw_dst=10.0.1.1,actions=drop
@@ -539,8 +546,8 @@ TEST_F(NatServiceTest, FlowsOfTheSampleRouter)
     }
 
     /* Once the gateway answers, inside hosts go out through NAPT. */
-    EXPECT_TRUE(packet_in(arp_frame(2, kGwMac, ip("198.51.100.2"),
-                                    ip("198.51.100.1")), 3, t0));
+    EXPECT_TRUE(packet_in(
+        arp_frame(2, kGwMac, ip("198.51.100.2"), ip("198.51.100.1")), 3, t0));
     EXPECT_EQ(fx.flows_changed, std::set<std::string>{"r1"});
     const std::string out[] = {
         "table=0,priority=30030,ip,in_port=1,nw_src=10.0.1.0/24,"
@@ -559,8 +566,8 @@ TEST_F(NatServiceTest, FlowsOfTheSampleRouter)
         EXPECT_EQ(check_flow_text(r1_spec(), f), "") << f;
     }
     /* The same answer again changes nothing. */
-    packet_in(arp_frame(2, kGwMac, ip("198.51.100.2"), ip("198.51.100.1")),
-              3, t0);
+    packet_in(arp_frame(2, kGwMac, ip("198.51.100.2"), ip("198.51.100.1")), 3,
+              t0);
     EXPECT_TRUE(fx.flows_changed.empty());
 }
 
@@ -604,11 +611,10 @@ TEST_F(NatServiceTest, GatewayIsArpedForUntilItAnswers)
     EXPECT_EQ(more.packet_outs.size(), 1u);
     nat.run(more, t0 + milliseconds(3000));
     EXPECT_EQ(more.packet_outs.size(), 2u);
-    EXPECT_EQ(nat.routers(t0)["routers"][0]["gateway"]["state"],
-              "resolving");
+    EXPECT_EQ(nat.routers(t0)["routers"][0]["gateway"]["state"], "resolving");
 
-    packet_in(arp_frame(2, kGwMac, ip("198.51.100.2"), ip("198.51.100.1")),
-              3, t0);
+    packet_in(arp_frame(2, kGwMac, ip("198.51.100.2"), ip("198.51.100.1")), 3,
+              t0);
     more = NatEffects();
     nat.run(more, t0 + std::chrono::seconds(60));
     EXPECT_TRUE(more.packet_outs.empty());
@@ -621,13 +627,14 @@ TEST_F(NatServiceTest, GatewayIsArpedForUntilItAnswers)
 
 TEST_F(NatServiceTest, ArpLearningProducesTheRouteFlow)
 {
-    const std::string route = "table=1,priority=30020,ip,nw_dst=10.0.2.13,"
+    const std::string route =
+        "table=1,priority=30020,ip,nw_dst=10.0.2.13,"
         "actions=mod_dl_src:02:6e:61:00:00:02,mod_dl_dst:00:00:00:00:00:0d,"
         "output:2";
     EXPECT_FALSE(has_flow(route));
     /* h3 asks for its gateway: answered by the switch, learned here. */
-    EXPECT_TRUE(packet_in(arp_frame(1, kH3Mac, ip("10.0.2.13"),
-                                    ip("10.0.2.1")), 2, t0));
+    EXPECT_TRUE(packet_in(
+        arp_frame(1, kH3Mac, ip("10.0.2.13"), ip("10.0.2.1")), 2, t0));
     EXPECT_EQ(fx.flows_changed, std::set<std::string>{"r1"});
     EXPECT_TRUE(has_flow(route));
     EXPECT_EQ(check_flow_text(r1_spec(), route), "");
@@ -642,15 +649,14 @@ TEST_F(NatServiceTest, ArpLearningProducesTheRouteFlow)
     packet_in(arp_frame(1, 0x0bull, ip("10.0.1.11"), ip("10.0.1.1")), 2, t0);
     packet_in(arp_frame(1, 0x0bull, ip("10.0.2.1"), ip("10.0.2.1")), 2, t0);
     packet_in(arp_frame(1, 0x0bull, ip("10.0.2.255"), ip("10.0.2.1")), 2, t0);
-    packet_in(arp_frame(1, 0x010000000001ull, ip("10.0.2.20"),
-                        ip("10.0.2.1")), 2, t0);
-    packet_in(arp_frame(1, 0x0bull, ip("198.51.100.7"),
-                        ip("198.51.100.1")), 3, t0);
+    packet_in(arp_frame(1, 0x010000000001ull, ip("10.0.2.20"), ip("10.0.2.1")),
+              2, t0);
+    packet_in(arp_frame(1, 0x0bull, ip("198.51.100.7"), ip("198.51.100.1")), 3,
+              t0);
     EXPECT_TRUE(fx.flows_changed.empty());
     EXPECT_EQ(nat.routers(t0)["routers"][0]["hosts"].size(), 1u);
     EXPECT_EQ(nat.routers(t0)["routers"][0]["counters"]["ignored_arp"], 5);
-    EXPECT_FALSE(nat.routers(t0)["routers"][0]["gateway"]["mac"]
-                     .is_string());
+    EXPECT_FALSE(nat.routers(t0)["routers"][0]["gateway"]["mac"].is_string());
 
     /* A host that changes its MAC moves its flow; packet-ins of another
      * switch or kind are not the router's. */
@@ -659,7 +665,7 @@ TEST_F(NatServiceTest, ArpLearningProducesTheRouteFlow)
     fx = NatEffects();
     auto f = arp_frame(1, kH3Mac, ip("10.0.2.13"), ip("10.0.2.1"));
     EXPECT_FALSE(nat.packet_in("s2", f.data(), f.size(), 2, fx, t0));
-    f[13] = 0xdd;   /* IPv6. */
+    f[13] = 0xdd; /* IPv6. */
     EXPECT_FALSE(nat.packet_in("r1", f.data(), f.size(), 2, fx, t0));
 }
 
@@ -676,7 +682,7 @@ TEST_F(NatServiceTest, HostTableIsBounded)
     json j = nat.routers(t0)["routers"][0];
     ASSERT_EQ(j["hosts"].size(), 2u);
     EXPECT_EQ(j["hosts"][0]["kind"], "static");
-    EXPECT_EQ(j["hosts"][1]["ip"], "10.0.2.14");     /* .13 evicted. */
+    EXPECT_EQ(j["hosts"][1]["ip"], "10.0.2.14"); /* .13 evicted. */
     EXPECT_EQ(j["counters"]["evicted"], 1);
     EXPECT_EQ(j["counters"]["learned"], 2);
     /* A learned entry never replaces a static one. */
@@ -685,19 +691,21 @@ TEST_F(NatServiceTest, HostTableIsBounded)
               "00:00:00:00:00:0b");
 
     /* Full of static hosts: a learned entry is refused, counted. */
-    NatReply rep = call(&NatService::add_host,
-                        {{"router", "r1"}, {"ip", "10.0.1.12"},
-                         {"mac", "00:00:00:00:00:0c"}});
+    NatReply rep = call(
+        &NatService::add_host,
+        {{"router", "r1"}, {"ip", "10.0.1.12"}, {"mac", "00:00:00:00:00:0c"}});
     EXPECT_EQ(rep.http, 200);
     packet_in(arp_frame(1, 0x0d, ip("10.0.2.13"), ip("10.0.2.1")), 2, t0);
     EXPECT_TRUE(fx.flows_changed.empty());
     j = nat.routers(t0)["routers"][0];
     EXPECT_EQ(j["counters"]["refused"], 1);
     EXPECT_EQ(j["hosts"].size(), 2u);
-    refused(&NatService::add_host, {{"router", "r1"}, {"ip", "10.0.1.13"},
-                                    {"mac", "00:00:00:00:00:0d"}},
-            409, "the host table of router \"r1\" is full of static hosts "
-            "(max_hosts 2)");
+    refused(
+        &NatService::add_host,
+        {{"router", "r1"}, {"ip", "10.0.1.13"}, {"mac", "00:00:00:00:00:0d"}},
+        409,
+        "the host table of router \"r1\" is full of static hosts "
+        "(max_hosts 2)");
 }
 
 TEST_F(NatServiceTest, UnknownInsideDestinationIsResolved)
@@ -709,20 +717,20 @@ TEST_F(NatServiceTest, UnknownInsideDestinationIsResolved)
     ASSERT_EQ(fx.packet_outs.size(), 1u);
     EXPECT_EQ(fx.packet_outs[0].actions, "output:2");
     std::vector<uint8_t> arp = fx.packet_outs[0].frame;
-    EXPECT_EQ(arp[21], 1);                         /* Request ... */
+    EXPECT_EQ(arp[21], 1); /* Request ... */
     EXPECT_EQ(std::vector<uint8_t>(arp.begin() + 38, arp.begin() + 42),
-              (std::vector<uint8_t>{10, 0, 2, 13}));      /* ... for h3 */
+              (std::vector<uint8_t>{10, 0, 2, 13})); /* ... for h3 */
     EXPECT_EQ(std::vector<uint8_t>(arp.begin() + 28, arp.begin() + 32),
-              (std::vector<uint8_t>{10, 0, 2, 1}));       /* from .1. */
+              (std::vector<uint8_t>{10, 0, 2, 1})); /* from .1. */
     /* At most kNatPendingPackets are kept, one ARP a second. */
     for (int i = 2; i <= 6; i++) {
-        EXPECT_TRUE(packet_in(ip_frame(ip("198.51.100.2"), ip("10.0.2.13"),
-                                       i), 0, t0));
+        EXPECT_TRUE(packet_in(ip_frame(ip("198.51.100.2"), ip("10.0.2.13"), i),
+                              0, t0));
         EXPECT_TRUE(fx.packet_outs.empty());
     }
     NatEffects retry;
     nat.run(retry, t0 + milliseconds(1000));
-    EXPECT_EQ(retry.packet_outs.size(), 2u);       /* Gateway and h3. */
+    EXPECT_EQ(retry.packet_outs.size(), 2u); /* Gateway and h3. */
     json j = nat.routers(t0)["routers"][0];
     EXPECT_EQ(j["pending"][0]["packets"], 4);
     EXPECT_EQ(j["counters"]["buffer_drops"], 2);
@@ -732,7 +740,8 @@ TEST_F(NatServiceTest, UnknownInsideDestinationIsResolved)
     EXPECT_EQ(fx.flows_changed, std::set<std::string>{"r1"});
     ASSERT_EQ(fx.packet_outs.size(), 4u);
     for (size_t i = 0; i < 4; i++) {
-        EXPECT_EQ(fx.packet_outs[i].actions, "mod_dl_src:02:6e:61:00:00:02,"
+        EXPECT_EQ(fx.packet_outs[i].actions,
+                  "mod_dl_src:02:6e:61:00:00:02,"
                   "mod_dl_dst:00:00:00:00:00:0d,output:2");
         EXPECT_EQ(fx.packet_outs[i].frame[40], i + 1);
     }
@@ -745,8 +754,7 @@ TEST_F(NatServiceTest, UnknownInsideDestinationIsResolved)
     EXPECT_TRUE(j["pending"].empty());
     EXPECT_EQ(j["counters"]["expired"], 1);
     /* Not inside: not the router's business. */
-    EXPECT_FALSE(packet_in(ip_frame(ip("10.0.1.11"), ip("192.0.2.1")), 0,
-                           t0));
+    EXPECT_FALSE(packet_in(ip_frame(ip("10.0.1.11"), ip("192.0.2.1")), 0, t0));
     EXPECT_FALSE(packet_in(ip_frame(ip("10.0.1.11"), ip("10.0.2.1")), 0, t0));
 }
 
@@ -762,9 +770,9 @@ TEST_F(NatServiceTest, PendingDestinationsAreBounded)
 
 TEST_F(NatServiceTest, RestInterfaces)
 {
-    NatReply r = call(&NatService::add_interface,
-                      {{"router", "r1"}, {"port", "spare"},
-                       {"address", "10.0.3.1/24"}});
+    NatReply r = call(
+        &NatService::add_interface,
+        {{"router", "r1"}, {"port", "spare"}, {"address", "10.0.3.1/24"}});
     EXPECT_EQ(r.http, 200);
     EXPECT_EQ(r.body["status"], "Success");
     EXPECT_EQ(r.body["mac"], "02:6e:61:00:00:04");
@@ -777,10 +785,12 @@ TEST_F(NatServiceTest, RestInterfaces)
     EXPECT_EQ(nat.routers(t0)["routers"][0]["interfaces"].size(), 4u);
 
     /* Removing it takes its hosts and forwards along. */
-    call(&NatService::add_forward, {{"router", "r1"}, {"proto", "udp"},
-                                    {"port", 53}, {"to", "10.0.3.5"}});
-    call(&NatService::add_host, {{"router", "r1"}, {"ip", "10.0.3.5"},
-                                 {"mac", "00:00:00:00:03:05"}});
+    call(&NatService::add_forward, {{"router", "r1"},
+                                    {"proto", "udp"},
+                                    {"port", 53},
+                                    {"to", "10.0.3.5"}});
+    call(&NatService::add_host,
+         {{"router", "r1"}, {"ip", "10.0.3.5"}, {"mac", "00:00:00:00:03:05"}});
     r = call(&NatService::remove_interface,
              {{"router", "r1"}, {"port", "spare"}});
     EXPECT_EQ(r.http, 200);
@@ -788,8 +798,8 @@ TEST_F(NatServiceTest, RestInterfaces)
     EXPECT_EQ(r.body["removedForwards"].size(), 1u);
     EXPECT_EQ(join(nat.flows_for("r1")), kSampleFlows);
 
-    const json add = {{"router", "r1"}, {"port", "spare"},
-                      {"address", "10.0.3.1/24"}};
+    const json add = {
+        {"router", "r1"}, {"port", "spare"}, {"address", "10.0.3.1/24"}};
     auto with = [&add](const char *k, const json &v) {
         json b = add;
         b[k] = v;
@@ -806,17 +816,17 @@ TEST_F(NatServiceTest, RestInterfaces)
     refused(&NatService::add_interface, with("address", "10.0.3.1"), 400,
             "\"address\": required, the router's address and subnet, "
             "A.B.C.D/N with N from 1 to 30");
-    refused(&NatService::add_interface, with("address", "10.0.3.255/24"),
-            400, "\"address\": 10.0.3.255/24 is the network or broadcast "
+    refused(&NatService::add_interface, with("address", "10.0.3.255/24"), 400,
+            "\"address\": 10.0.3.255/24 is the network or broadcast "
             "address of 10.0.3.0/24");
     refused(&NatService::add_interface, with("address", "10.0.0.1/16"), 409,
             "\"address\": 10.0.0.0/16 overlaps 10.0.1.0/24 of interface "
             "\"inside-a\"");
-    refused(&NatService::add_interface, with("mac", "02:6e:61:00:00:01"),
-            409, "\"mac\": 02:6e:61:00:00:01 is already the MAC of "
+    refused(&NatService::add_interface, with("mac", "02:6e:61:00:00:01"), 409,
+            "\"mac\": 02:6e:61:00:00:01 is already the MAC of "
             "interface \"inside-a\"");
-    refused(&NatService::add_interface, with("mac", "ff:00:00:00:00:01"),
-            400, "\"mac\": required, a unicast MAC address "
+    refused(&NatService::add_interface, with("mac", "ff:00:00:00:00:01"), 400,
+            "\"mac\": required, a unicast MAC address "
             "xx:xx:xx:xx:xx:xx");
     refused(&NatService::add_interface, with("outside", true), 400,
             "\"outside\": unknown field");
@@ -837,41 +847,48 @@ TEST_F(NatServiceTest, RestInterfaces)
 
 TEST_F(NatServiceTest, RestHosts)
 {
-    const json h4 = {{"router", "r1"}, {"ip", "10.0.2.14"},
-                     {"mac", "00:00:00:00:00:0e"}};
+    const json h4 = {
+        {"router", "r1"}, {"ip", "10.0.2.14"}, {"mac", "00:00:00:00:00:0e"}};
     NatReply r = call(&NatService::add_host, h4);
     EXPECT_EQ(r.http, 200);
-    EXPECT_EQ(r.body, json({{"status", "Success"}, {"ip", "10.0.2.14"},
+    EXPECT_EQ(r.body, json({{"status", "Success"},
+                            {"ip", "10.0.2.14"},
                             {"mac", "00:00:00:00:00:0e"}}));
     EXPECT_TRUE(has_flow("table=1,priority=30020,ip,nw_dst=10.0.2.14,"
                          "actions=mod_dl_src:02:6e:61:00:00:02,"
                          "mod_dl_dst:00:00:00:00:00:0e,output:2"));
-    refused(&NatService::add_host, h4, 409, "host 10.0.2.14 is already a "
+    refused(&NatService::add_host, h4, 409,
+            "host 10.0.2.14 is already a "
             "static host (00:00:00:00:00:0e); remove it first");
     json b = h4;
     b["ip"] = "198.51.100.9";
-    refused(&NatService::add_host, b, 400, "\"ip\": 198.51.100.9 is not a "
+    refused(&NatService::add_host, b, 400,
+            "\"ip\": 198.51.100.9 is not a "
             "host address of an inside subnet of router \"r1\"");
     b["ip"] = "10.0.2.1";
-    refused(&NatService::add_host, b, 400, "\"ip\": 10.0.2.1 is not a "
+    refused(&NatService::add_host, b, 400,
+            "\"ip\": 10.0.2.1 is not a "
             "host address of an inside subnet of router \"r1\"");
     b["ip"] = "10.0.2.300";
-    refused(&NatService::add_host, b, 400, "\"ip\": required, an IPv4 "
+    refused(&NatService::add_host, b, 400,
+            "\"ip\": required, an IPv4 "
             "address as a string");
     b = h4;
     b["mac"] = "00:00:00:00:00";
-    refused(&NatService::add_host, b, 400, "\"mac\": required, a unicast "
+    refused(&NatService::add_host, b, 400,
+            "\"mac\": required, a unicast "
             "MAC address xx:xx:xx:xx:xx:xx");
 
     /* A learned host becomes static when it is added. */
     packet_in(arp_frame(1, kH3Mac, ip("10.0.2.13"), ip("10.0.2.1")), 2, t0);
-    r = call(&NatService::add_host, {{"router", "r1"}, {"ip", "10.0.2.13"},
-                                     {"mac", "00:00:00:00:00:0d"}});
+    r = call(
+        &NatService::add_host,
+        {{"router", "r1"}, {"ip", "10.0.2.13"}, {"mac", "00:00:00:00:00:0d"}});
     EXPECT_EQ(r.http, 200);
     EXPECT_EQ(nat.routers(t0)["routers"][0]["hosts"][0]["kind"], "static");
 
-    r = call(&NatService::remove_host, {{"router", "r1"},
-                                        {"ip", "10.0.2.14"}});
+    r = call(&NatService::remove_host,
+             {{"router", "r1"}, {"ip", "10.0.2.14"}});
     EXPECT_EQ(r.http, 200);
     EXPECT_EQ(r.body["kind"], "static");
     EXPECT_FALSE(has_flow("table=1,priority=30020,ip,nw_dst=10.0.2.14,"
@@ -888,19 +905,23 @@ TEST_F(NatServiceTest, RestForwards)
     json r1 = router();
     r1["forward_pool"] = "61440-61441";
     configure(r1);
-    NatReply r = call(&NatService::add_forward,
-                      {{"router", "r1"}, {"proto", "tcp"},
-                       {"to", "10.0.2.14:22"}});
+    NatReply r = call(
+        &NatService::add_forward,
+        {{"router", "r1"}, {"proto", "tcp"}, {"to", "10.0.2.14:22"}});
     EXPECT_EQ(r.http, 200);
-    EXPECT_EQ(r.body, json({{"status", "Success"}, {"proto", "tcp"},
-                            {"port", 61440}, {"to", "10.0.2.14:22"},
+    EXPECT_EQ(r.body, json({{"status", "Success"},
+                            {"proto", "tcp"},
+                            {"port", 61440},
+                            {"to", "10.0.2.14:22"},
                             {"picked", true}}));
     EXPECT_TRUE(has_flow("table=0,priority=30060,tcp,in_port=3,"
                          "nw_dst=198.51.100.1,tp_dst=61440,actions=dec_ttl,"
                          "nat:forward(proto=tcp,ext=198.51.100.1,port=61440,"
                          "to=10.0.2.14:22),resubmit(,1)"));
-    r = call(&NatService::add_forward, {{"router", "r1"}, {"proto", "udp"},
-                                        {"port", 53}, {"to", "10.0.1.11"}});
+    r = call(&NatService::add_forward, {{"router", "r1"},
+                                        {"proto", "udp"},
+                                        {"port", 53},
+                                        {"to", "10.0.1.11"}});
     EXPECT_EQ(r.http, 200);
     EXPECT_EQ(r.body["to"], "10.0.1.11:53");
     EXPECT_TRUE(has_flow("table=0,priority=30060,udp,in_port=3,"
@@ -910,20 +931,25 @@ TEST_F(NatServiceTest, RestForwards)
     for (const auto &f : nat.flows_for("r1")) {
         EXPECT_EQ(check_flow_text(r1_spec(), f), "") << f;
     }
-    EXPECT_EQ(call(&NatService::add_forward,
-                   {{"router", "r1"}, {"proto", "tcp"},
-                    {"to", "10.0.2.13:22"}}).body["port"], 61441);
+    EXPECT_EQ(
+        call(&NatService::add_forward,
+             {{"router", "r1"}, {"proto", "tcp"}, {"to", "10.0.2.13:22"}})
+            .body["port"],
+        61441);
     /* The pool is exhausted for tcp (not for udp). */
-    const json pooled = {{"router", "r1"}, {"proto", "tcp"},
-                         {"to", "10.0.1.12:22"}};
-    refused(&NatService::add_forward, pooled, 409, "the forward pool "
+    const json pooled = {
+        {"router", "r1"}, {"proto", "tcp"}, {"to", "10.0.1.12:22"}};
+    refused(&NatService::add_forward, pooled, 409,
+            "the forward pool "
             "61440-61441 of router \"r1\" is exhausted for tcp");
     json udp = pooled;
     udp["proto"] = "udp";
     EXPECT_EQ(call(&NatService::add_forward, udp).body["port"], 61440);
 
     auto with = [](const char *k, const json &v) {
-        json b = {{"router", "r1"}, {"proto", "tcp"}, {"port", 443},
+        json b = {{"router", "r1"},
+                  {"proto", "tcp"},
+                  {"port", 443},
                   {"to", "10.0.2.14"}};
         b[k] = v;
         return b;
@@ -945,26 +971,27 @@ TEST_F(NatServiceTest, RestForwards)
             "\"to\": required, the inside host, \"A.B.C.D[:PORT]\"");
     json no_port = with("to", "10.0.2.14");
     no_port.erase("port");
-    refused(&NatService::add_forward, no_port, 400, "\"to\": needs the "
+    refused(&NatService::add_forward, no_port, 400,
+            "\"to\": needs the "
             "inside port (A.B.C.D:PORT) when \"port\" is left to the "
             "forward pool");
     refused(&NatService::add_forward, with("router", 1), 400,
             "\"router\": required, the name of the router's switch");
 
-    r = call(&NatService::remove_forward, {{"router", "r1"},
-                                           {"proto", "tcp"}, {"port", 8080}});
+    r = call(&NatService::remove_forward,
+             {{"router", "r1"}, {"proto", "tcp"}, {"port", 8080}});
     EXPECT_EQ(r.http, 200);
     EXPECT_EQ(r.body["to"], "10.0.2.14:80");
     EXPECT_FALSE(has_flow("table=0,priority=30060,tcp,in_port=3,"
                           "nw_dst=198.51.100.1,tp_dst=8080,actions=dec_ttl,"
                           "nat:forward(proto=tcp,ext=198.51.100.1,port=8080,"
                           "to=10.0.2.14:80),resubmit(,1)"));
-    refused(&NatService::remove_forward, {{"router", "r1"},
-                                          {"proto", "tcp"}, {"port", 8080}},
-            404, "router \"r1\" forwards no tcp port 8080");
+    refused(&NatService::remove_forward,
+            {{"router", "r1"}, {"proto", "tcp"}, {"port", 8080}}, 404,
+            "router \"r1\" forwards no tcp port 8080");
     /* A freed pool port is handed out again. */
-    call(&NatService::remove_forward, {{"router", "r1"}, {"proto", "tcp"},
-                                       {"port", 61440}});
+    call(&NatService::remove_forward,
+         {{"router", "r1"}, {"proto", "tcp"}, {"port", 61440}});
     EXPECT_EQ(call(&NatService::add_forward, pooled).body["port"], 61440);
 }
 
@@ -993,16 +1020,18 @@ TEST_F(NatServiceTest, BadRequestsChangeNothing)
     NatReply r = none.add_host("{}", e);
     EXPECT_EQ(r.http, 404);
     EXPECT_EQ(r.body["reason"], "NAT is not configured: the deployment has "
-              "no \"nat\" section");
+                                "no \"nat\" section");
 }
 
 TEST_F(NatServiceTest, ReloadKeepsWhatStillFits)
 {
-    packet_in(arp_frame(2, kGwMac, ip("198.51.100.2"), ip("198.51.100.1")),
-              3, t0);
+    packet_in(arp_frame(2, kGwMac, ip("198.51.100.2"), ip("198.51.100.1")), 3,
+              t0);
     packet_in(arp_frame(1, kH3Mac, ip("10.0.2.13"), ip("10.0.2.1")), 2, t0);
-    call(&NatService::add_forward, {{"router", "r1"}, {"proto", "udp"},
-                                    {"port", 53}, {"to", "10.0.1.11"}});
+    call(&NatService::add_forward, {{"router", "r1"},
+                                    {"proto", "udp"},
+                                    {"port", 53},
+                                    {"to", "10.0.1.11"}});
     /* The same settings: nothing changes, REST changes stay. */
     configure(router());
     EXPECT_TRUE(fx.flows_changed.empty());

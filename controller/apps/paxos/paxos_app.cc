@@ -11,13 +11,13 @@ namespace {
 constexpr const char *kName = "paxos";
 
 class PaxosApp : public App {
-public:
+  public:
     const char *name() const override { return kName; }
     Effects configure(const Deployment &) override { return {}; }
 };
 
 class PaxosType : public AppType {
-public:
+  public:
     const char *name() const override { return kName; }
 
     void parse(const nlohmann::json &, Deployment &, Errors &) const override
@@ -29,8 +29,7 @@ public:
     void expand(const nlohmann::json &doc, Deployment &d, const FlowChecker &,
                 Errors &e) const override
     {
-        expand_paxos_section(doc.value(kName, nlohmann::json::object()), d,
-                             e);
+        expand_paxos_section(doc.value(kName, nlohmann::json::object()), d, e);
     }
 
     std::unique_ptr<App> make() const override
@@ -41,8 +40,7 @@ public:
 
 }  // namespace
 
-const AppType &
-paxos_app_type()
+const AppType &paxos_app_type()
 {
     static const PaxosType type;
     return type;

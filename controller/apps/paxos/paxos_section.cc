@@ -20,22 +20,21 @@ struct Endpoint {
 
 struct Replica {
     Endpoint at;
-    std::string mac, ip;    // 'ip' may be empty: no IPv4 rewrite.
+    std::string mac, ip;  // 'ip' may be empty: no IPv4 rewrite.
 };
 
 struct Group {
     unsigned id = 0;
-    std::vector<std::string> members;   // Node id = index + 1.
+    std::vector<std::string> members;  // Node id = index + 1.
     std::string leader;
-    long long window = -1, round = -1, start = -1;   // -1: action default.
+    long long window = -1, round = -1, start = -1;  // -1: action default.
     std::string service_mac;
     std::vector<Endpoint> clients;
     std::vector<Replica> replicas;
 };
 
 // A MAC address as the flows write it (lowercase).
-bool
-parse_mac_text(const json &v, std::string &out)
+bool parse_mac_text(const json &v, std::string &out)
 {
     uint64_t mac;
     if (!v.is_string() || !parse_mac(v.get<std::string>(), mac)) {
@@ -45,8 +44,7 @@ parse_mac_text(const json &v, std::string &out)
     return true;
 }
 
-bool
-parse_ip_text(const json &v, std::string &out)
+bool parse_ip_text(const json &v, std::string &out)
 {
     uint32_t ip;
     if (!v.is_string() || !parse_ip(v.get<std::string>(), ip)) {
@@ -57,9 +55,8 @@ parse_ip_text(const json &v, std::string &out)
 }
 
 // "SWITCH:PORT" naming a declared port of a member switch.
-bool
-parse_endpoint(Errors &e, const Deployment &d, const Group &g,
-               const json &v, const std::string &path, Endpoint &out)
+bool parse_endpoint(Errors &e, const Deployment &d, const Group &g,
+                    const json &v, const std::string &path, Endpoint &out)
 {
     std::string s = v.is_string() ? v.get<std::string>() : "";
     size_t colon = s.find(':');
@@ -81,16 +78,15 @@ parse_endpoint(Errors &e, const Deployment &d, const Group &g,
     auto it = sw->ports.find(port);
     if (it == sw->ports.end()) {
         e.add(path, "switch \"" + out.sw + "\" has no port \"" + port
-              + "\" in its \"ports\"");
+                        + "\" in its \"ports\"");
         return false;
     }
     out.port = it->second;
     return true;
 }
 
-bool
-parse_group(Errors &e, const Deployment &d, const json &j,
-            const std::string &path, Group &g)
+bool parse_group(Errors &e, const Deployment &d, const json &j,
+                 const std::string &path, Group &g)
 {
     static const JsonSchema schema = {
         integer("group", 0, 65535, true),
@@ -124,7 +120,7 @@ parse_group(Errors &e, const Deployment &d, const json &j,
     const json &m = j.value("members", json());
     if (!m.is_array() || m.empty() || m.size() > 255) {
         e.add(path + ".members", "required: an array of 1 to 255 switch "
-              "names (node ids 1, 2, ... in this order)");
+                                 "names (node ids 1, 2, ... in this order)");
         return false;
     }
     std::set<std::string> seen;
@@ -153,17 +149,16 @@ parse_group(Errors &e, const Deployment &d, const json &j,
     }
     if (!parse_mac_text(j.value("service_mac", json()), g.service_mac)) {
         e.add(path + ".service_mac", "required: the MAC address clients "
-              "send to, as xx:xx:xx:xx:xx:xx");
+                                     "send to, as xx:xx:xx:xx:xx:xx");
     }
     const json &c = j.value("clients", json());
     if (!c.is_array() || c.empty()) {
         e.add(path + ".clients", "required: a non-empty array of "
-              "\"SWITCH:PORT\" where client frames enter");
+                                 "\"SWITCH:PORT\" where client frames enter");
     } else {
         for (size_t i = 0; i < c.size(); i++) {
             Endpoint ep;
-            if (parse_endpoint(e, d, g, c[i],
-                               index_path(path + ".clients", i),
+            if (parse_endpoint(e, d, g, c[i], index_path(path + ".clients", i),
                                ep)) {
                 g.clients.push_back(ep);
             }
@@ -171,7 +166,8 @@ parse_group(Errors &e, const Deployment &d, const json &j,
     }
     const json &r = j.value("replicas", json());
     if (!r.is_array() || r.empty()) {
-        e.add(path + ".replicas", "required: a non-empty array of "
+        e.add(path + ".replicas",
+              "required: a non-empty array of "
               "{\"port\": \"SWITCH:PORT\", \"mac\": ..., \"ip\": ...}");
     } else {
         for (size_t i = 0; i < r.size(); i++) {
@@ -206,8 +202,9 @@ parse_group(Errors &e, const Deployment &d, const json &j,
         for (const Replica &rep : g.replicas) {
             if (cl.sw == rep.at.sw && cl.port == rep.at.port) {
                 e.add(path, "port " + std::to_string(cl.port) + " of \""
-                      + cl.sw + "\" is both a client port and a replica "
-                      "port");
+                                + cl.sw
+                                + "\" is both a client port and a replica "
+                                  "port");
             }
         }
     }
@@ -219,9 +216,8 @@ parse_group(Errors &e, const Deployment &d, const json &j,
 using Adjacency =
     std::map<std::string, std::vector<std::pair<std::string, uint32_t>>>;
 
-bool
-member_tree(Errors &e, const Deployment &d, const Group &g,
-            const std::string &path, Adjacency &adj)
+bool member_tree(Errors &e, const Deployment &d, const Group &g,
+                 const std::string &path, Adjacency &adj)
 {
     std::set<std::string> members(g.members.begin(), g.members.end());
     size_t n_links = 0;
@@ -259,24 +255,27 @@ member_tree(Errors &e, const Deployment &d, const Group &g,
             }
         }
         e.add(path + ".members", "not joined by \"links\" between members: "
-              "cannot reach " + missing + " from " + g.members[0]);
+                                 "cannot reach "
+                                     + missing + " from " + g.members[0]);
         return false;
     }
     if (n_links != members.size() - 1) {
-        e.add(path + ".members", "the links between members form a loop ("
-              + std::to_string(n_links) + " links for "
-              + std::to_string(members.size()) + " members); Paxos frames "
-              "are relayed along the links, which must form a tree");
+        e.add(path + ".members",
+              "the links between members form a loop ("
+                  + std::to_string(n_links) + " links for "
+                  + std::to_string(members.size())
+                  + " members); Paxos frames "
+                    "are relayed along the links, which must form a tree");
         return false;
     }
     return true;
 }
 
 // The local port on 'from' that leads towards 'to' in the tree.
-uint32_t
-next_hop(const Adjacency &adj, const std::string &from, const std::string &to)
+uint32_t next_hop(const Adjacency &adj, const std::string &from,
+                  const std::string &to)
 {
-    std::map<std::string, uint32_t> first;   // Node -> first hop port.
+    std::map<std::string, uint32_t> first;  // Node -> first hop port.
     std::queue<std::string> todo;
     first[from] = 0;
     todo.push(from);
@@ -293,8 +292,7 @@ next_hop(const Adjacency &adj, const std::string &from, const std::string &to)
     return first.at(to);
 }
 
-std::string
-outputs(const std::vector<uint32_t> &ports, uint32_t except = 0)
+std::string outputs(const std::vector<uint32_t> &ports, uint32_t except = 0)
 {
     std::string s;
     for (uint32_t p : ports) {
@@ -305,17 +303,18 @@ outputs(const std::vector<uint32_t> &ports, uint32_t except = 0)
     return s;
 }
 
-void
-generate(const Group &g, size_t index, int priority, const Adjacency &adj,
-         std::map<std::string, std::vector<std::string>> &flows)
+void generate(const Group &g, size_t index, int priority, const Adjacency &adj,
+              std::map<std::string, std::vector<std::string>> &flows)
 {
     int base = kPaxosFirstTable + 4 * (int) index;
     std::string accept_t = std::to_string(base);
     std::string learn_t = std::to_string(base + 1);
     std::string deliver_t = std::to_string(base + 2);
     char src[64];
-    snprintf(src, sizeof src, "dl_src=02:7a:%02x:%02x:00:00/"
-             "ff:ff:ff:ff:00:00", g.id >> 8, g.id & 0xff);
+    snprintf(src, sizeof src,
+             "dl_src=02:7a:%02x:%02x:00:00/"
+             "ff:ff:ff:ff:00:00",
+             g.id >> 8, g.id & 0xff);
     std::string prio = "priority=" + std::to_string(priority) + ",";
     std::string clear_in_port = "load:0->NXM_OF_IN_PORT[],";
 
@@ -326,8 +325,8 @@ generate(const Group &g, size_t index, int priority, const Adjacency &adj,
             tree.push_back(port);
         }
         std::string args = "group=" + std::to_string(g.id)
-            + ",node=" + std::to_string(k + 1)
-            + ",members=" + std::to_string(g.members.size());
+                           + ",node=" + std::to_string(k + 1)
+                           + ",members=" + std::to_string(g.members.size());
         if (g.window >= 0) {
             args += ",window=" + std::to_string(g.window);
         }
@@ -340,37 +339,40 @@ generate(const Group &g, size_t index, int priority, const Adjacency &adj,
         bool leader = sw == g.leader;
         uint32_t to_leader = leader ? 0 : next_hop(adj, sw, g.leader);
         std::string order = "paxos:onclient(" + args + ")," + clear_in_port
-            + outputs(tree) + "resubmit(," + accept_t + ")";
+                            + outputs(tree) + "resubmit(," + accept_t + ")";
         std::vector<std::string> &out = flows[sw];
 
         for (const Endpoint &c : g.clients) {
             if (c.sw != sw) {
                 continue;
             }
-            out.push_back("table=0," + prio + "in_port="
-                          + std::to_string(c.port) + ",dl_dst="
-                          + g.service_mac + ",actions="
+            out.push_back("table=0," + prio
+                          + "in_port=" + std::to_string(c.port)
+                          + ",dl_dst=" + g.service_mac + ",actions="
                           + (leader ? order
-                             : "paxos:forward(" + args + "),output:"
-                               + std::to_string(to_leader)));
+                                    : "paxos:forward(" + args + "),output:"
+                                          + std::to_string(to_leader)));
         }
         for (uint32_t t : tree) {
-            std::string in = "table=0," + prio + "in_port="
-                + std::to_string(t) + "," + src + ",dl_type=";
-            out.push_back(in + "0x7a40,actions="
-                          + (leader ? order
-                             : "output:" + std::to_string(to_leader)));
+            std::string in = "table=0," + prio + "in_port=" + std::to_string(t)
+                             + "," + src + ",dl_type=";
+            out.push_back(
+                in + "0x7a40,actions="
+                + (leader ? order : "output:" + std::to_string(to_leader)));
             out.push_back(in + "0x7a01,actions=" + outputs(tree, t)
                           + "resubmit(," + accept_t + ")");
             out.push_back(in + "0x7a02,actions=" + outputs(tree, t)
                           + "resubmit(," + learn_t + ")");
         }
-        out.push_back("table=" + accept_t + ",dl_type=0x7a01,actions="
-                      "paxos:onaccept(" + args + ")," + clear_in_port
-                      + outputs(tree) + "resubmit(," + learn_t + ")");
-        out.push_back("table=" + learn_t + ",dl_type=0x7a02,actions="
-                      "paxos:onlearn(" + args + "),resubmit(," + deliver_t
-                      + ")");
+        out.push_back("table=" + accept_t
+                      + ",dl_type=0x7a01,actions="
+                        "paxos:onaccept("
+                      + args + ")," + clear_in_port + outputs(tree)
+                      + "resubmit(," + learn_t + ")");
+        out.push_back("table=" + learn_t
+                      + ",dl_type=0x7a02,actions="
+                        "paxos:onlearn("
+                      + args + "),resubmit(," + deliver_t + ")");
         std::string ip_actions, other_actions;
         for (const Replica &r : g.replicas) {
             if (r.at.sw != sw) {
@@ -378,25 +380,24 @@ generate(const Group &g, size_t index, int priority, const Adjacency &adj,
             }
             std::string out_port = "output:" + std::to_string(r.at.port);
             ip_actions += "mod_dl_dst:" + r.mac + ","
-                + (r.ip.empty() ? "" : "mod_nw_dst:" + r.ip + ",")
-                + out_port + ",";
+                          + (r.ip.empty() ? "" : "mod_nw_dst:" + r.ip + ",")
+                          + out_port + ",";
             other_actions += "mod_dl_dst:" + r.mac + "," + out_port + ",";
         }
         if (!ip_actions.empty()) {
             ip_actions.pop_back();
             other_actions.pop_back();
-            out.push_back("table=" + deliver_t + ",priority=2,ip,actions="
-                          + ip_actions);
-            out.push_back("table=" + deliver_t + ",priority=1,actions="
-                          + other_actions);
+            out.push_back("table=" + deliver_t
+                          + ",priority=2,ip,actions=" + ip_actions);
+            out.push_back("table=" + deliver_t
+                          + ",priority=1,actions=" + other_actions);
         }
     }
 }
 
 }  // namespace
 
-void
-expand_paxos_section(const json &section, Deployment &d, Errors &e)
+void expand_paxos_section(const json &section, Deployment &d, Errors &e)
 {
     size_t before = e.count();
     if (!section.is_object()) {
@@ -418,12 +419,13 @@ expand_paxos_section(const json &section, Deployment &d, Errors &e)
     const json &groups = section.value("groups", json());
     if (!groups.is_array() || groups.size() > kPaxosMaxGroups) {
         e.add("paxos.groups", "required: an array of at most "
-              + std::to_string(kPaxosMaxGroups) + " group objects");
+                                  + std::to_string(kPaxosMaxGroups)
+                                  + " group objects");
         return;
     }
     std::map<std::string, std::vector<std::string>> flows;
     std::set<unsigned> ids;
-    std::set<std::string> entries;   // Client port + service MAC.
+    std::set<std::string> entries;  // Client port + service MAC.
     for (size_t i = 0; i < groups.size(); i++) {
         std::string path = index_path("paxos.groups", i);
         Group g;
@@ -433,17 +435,18 @@ expand_paxos_section(const json &section, Deployment &d, Errors &e)
             continue;
         }
         if (!ids.insert(g.id).second) {
-            e.add(path + ".group", "group " + std::to_string(g.id)
-                  + " defined twice");
+            e.add(path + ".group",
+                  "group " + std::to_string(g.id) + " defined twice");
             continue;
         }
         for (const Endpoint &c : g.clients) {
             std::string key = c.sw + ":" + std::to_string(c.port) + " "
-                + g.service_mac;
+                              + g.service_mac;
             if (!entries.insert(key).second) {
-                e.add(path + ".clients", "port " + std::to_string(c.port)
-                      + " of \"" + c.sw + "\" already takes frames for "
-                      + g.service_mac + " (in this or another group)");
+                e.add(path + ".clients",
+                      "port " + std::to_string(c.port) + " of \"" + c.sw
+                          + "\" already takes frames for " + g.service_mac
+                          + " (in this or another group)");
             }
         }
         generate(g, i, (int) priority, adj, flows);

@@ -7,7 +7,8 @@
 // by links of the deployment that form a tree: Paxos frames are relayed
 // along it, so members need not be neighbours.  The flows generated here
 // are the only thing the controller contributes; every packet is then
-// handled by the switches alone.  Schema and flow layout: controller/README.md.
+// handled by the switches alone.  Schema and flow layout:
+// controller/README.md.
 #pragma once
 
 #include <string>
@@ -22,7 +23,7 @@ namespace cxxa::controller {
 
 // Limits of the section (documented in the README).
 constexpr size_t kPaxosMaxGroups = 32;
-constexpr int kPaxosFirstTable = 10;     // Group i uses tables 10+4i..12+4i.
+constexpr int kPaxosFirstTable = 10;  // Group i uses tables 10+4i..12+4i.
 constexpr int kPaxosDefaultPriority = 40000;
 
 // Validates 'section' (the value of "paxos") against the switches and links

@@ -15,8 +15,7 @@ namespace {
 
 // Three members in a line: s1 (leader) -- s2 -- s3, a replica on each,
 // clients entering at s1 (from a client switch) and at s3.
-json
-line_doc()
+json line_doc()
 {
     return json::parse(R"J({
   "switches": [
@@ -38,8 +37,7 @@ line_doc()
 })J");
 }
 
-std::vector<std::string>
-flows_of(const json &doc, const std::string &sw)
+std::vector<std::string> flows_of(const json &doc, const std::string &sw)
 {
     std::vector<std::string> errors;
     auto d = parse_deployment(doc, check_flow_text, errors);
@@ -47,8 +45,7 @@ flows_of(const json &doc, const std::string &sw)
     return d ? d->find_switch(sw)->flows : std::vector<std::string>();
 }
 
-bool
-contains(const std::vector<std::string> &v, const std::string &s)
+bool contains(const std::vector<std::string> &v, const std::string &s)
 {
     return std::find(v.begin(), v.end(), s) != v.end();
 }
@@ -63,54 +60,60 @@ TEST(PaxosSectionTest, LeaderOrdersClientFramesAndSendsAcceptsOnTheTree)
 {
     auto f = flows_of(line_doc(), "s1");
     EXPECT_TRUE(contains(f, "table=0,priority=40000,in_port=5,"
-                         "dl_dst=02:00:00:00:00:aa,actions=paxos:onclient("
-                         + kArgs1 + "),load:0->NXM_OF_IN_PORT[],output:4,"
-                         "resubmit(,10)"));
+                            "dl_dst=02:00:00:00:00:aa,actions=paxos:onclient("
+                                + kArgs1
+                                + "),load:0->NXM_OF_IN_PORT[],output:4,"
+                                  "resubmit(,10)"));
     // CLIENT frames relayed from slaves are ordered too.
     EXPECT_TRUE(contains(f, "table=0,priority=40000,in_port=4," + kSrc
-                         + ",dl_type=0x7a40,actions=paxos:onclient(" + kArgs1
-                         + "),load:0->NXM_OF_IN_PORT[],output:4,"
-                         "resubmit(,10)"));
+                                + ",dl_type=0x7a40,actions=paxos:onclient("
+                                + kArgs1
+                                + "),load:0->NXM_OF_IN_PORT[],output:4,"
+                                  "resubmit(,10)"));
     EXPECT_TRUE(contains(f, "table=10,dl_type=0x7a01,actions=paxos:onaccept("
-                         + kArgs1 + "),load:0->NXM_OF_IN_PORT[],output:4,"
-                         "resubmit(,11)"));
+                                + kArgs1
+                                + "),load:0->NXM_OF_IN_PORT[],output:4,"
+                                  "resubmit(,11)"));
     EXPECT_TRUE(contains(f, "table=11,dl_type=0x7a02,actions=paxos:onlearn("
-                         + kArgs1 + "),resubmit(,12)"));
+                                + kArgs1 + "),resubmit(,12)"));
     EXPECT_TRUE(contains(f, "table=12,priority=2,ip,actions=mod_dl_dst:"
-                         "00:00:00:00:00:01,mod_nw_dst:10.0.0.1,output:1"));
+                            "00:00:00:00:00:01,mod_nw_dst:10.0.0.1,output:1"));
     EXPECT_TRUE(contains(f, "table=12,priority=1,actions=mod_dl_dst:"
-                         "00:00:00:00:00:01,output:1"));
+                            "00:00:00:00:00:01,output:1"));
     // Paxos frames from anywhere else are dropped.
     EXPECT_TRUE(contains(f, "table=0,priority=39999,dl_type=0x7a02,"
-                         "actions=drop"));
+                            "actions=drop"));
 }
 
 TEST(PaxosSectionTest, MiddleSwitchRelaysAlongTheLine)
 {
     auto f = flows_of(line_doc(), "s2");
     // An ACCEPT from s1 goes on to s3 as it came, then to the acceptor.
-    EXPECT_TRUE(contains(f, "table=0,priority=40000,in_port=4," + kSrc
-                         + ",dl_type=0x7a01,actions=output:5,resubmit(,10)"));
-    EXPECT_TRUE(contains(f, "table=0,priority=40000,in_port=5," + kSrc
-                         + ",dl_type=0x7a02,actions=output:4,resubmit(,11)"));
+    EXPECT_TRUE(
+        contains(f, "table=0,priority=40000,in_port=4," + kSrc
+                        + ",dl_type=0x7a01,actions=output:5,resubmit(,10)"));
+    EXPECT_TRUE(
+        contains(f, "table=0,priority=40000,in_port=5," + kSrc
+                        + ",dl_type=0x7a02,actions=output:4,resubmit(,11)"));
     // Its own LEARN goes both ways.
     EXPECT_TRUE(contains(f, "table=10,dl_type=0x7a01,actions=paxos:onaccept("
-                         + kArgs2 + "),load:0->NXM_OF_IN_PORT[],output:4,"
-                         "output:5,resubmit(,11)"));
+                                + kArgs2
+                                + "),load:0->NXM_OF_IN_PORT[],output:4,"
+                                  "output:5,resubmit(,11)"));
     // CLIENT frames from s3 travel on towards the leader.
     EXPECT_TRUE(contains(f, "table=0,priority=40000,in_port=5," + kSrc
-                         + ",dl_type=0x7a40,actions=output:4"));
+                                + ",dl_type=0x7a40,actions=output:4"));
 }
 
 TEST(PaxosSectionTest, SlaveForwardsClientFramesTowardsTheLeader)
 {
     auto f = flows_of(line_doc(), "s3");
     EXPECT_TRUE(contains(f, "table=0,priority=40000,in_port=5,"
-                         "dl_dst=02:00:00:00:00:aa,actions=paxos:forward("
-                         "group=7,node=3,members=3,window=512),output:4"));
+                            "dl_dst=02:00:00:00:00:aa,actions=paxos:forward("
+                            "group=7,node=3,members=3,window=512),output:4"));
     // No IPv4 address: only the MAC is rewritten.
     EXPECT_TRUE(contains(f, "table=12,priority=2,ip,actions=mod_dl_dst:"
-                         "00:00:00:00:00:07,output:1"));
+                            "00:00:00:00:00:07,output:1"));
 }
 
 TEST(PaxosSectionTest, UserFlowsComeFirstAndAreKept)
@@ -129,30 +132,37 @@ TEST(PaxosSectionTest, FiveMembersAndTwoGroups)
     json doc = json::parse(R"J({"switches": [], "links": []})J");
     for (int i = 1; i <= 5; i++) {
         std::string n = std::to_string(i);
-        doc["switches"].push_back({{"name", "s" + n}, {"dpid", n},
+        doc["switches"].push_back({{"name", "s" + n},
+                                   {"dpid", n},
                                    {"ports", {{"h", 1}, {"l", 2}, {"r", 3}}}});
         if (i > 1) {
             doc["links"].push_back({{"a", "s" + std::to_string(i - 1) + ":r"},
                                     {"b", "s" + n + ":l"}});
         }
     }
-    json g = {{"group", 1}, {"members", {"s1", "s2", "s3", "s4", "s5"}},
-              {"leader", "s3"}, {"service_mac", "02:00:00:00:00:01"},
-              {"clients", {"s1:h"}},
-              {"replicas", {{{"port", "s5:h"}, {"mac", "00:00:00:00:00:05"}}}}};
+    json g = {
+        {"group", 1},
+        {"members", {"s1", "s2", "s3", "s4", "s5"}},
+        {"leader", "s3"},
+        {"service_mac", "02:00:00:00:00:01"},
+        {"clients", {"s1:h"}},
+        {"replicas", {{{"port", "s5:h"}, {"mac", "00:00:00:00:00:05"}}}}};
     doc["paxos"]["groups"].push_back(g);
     g["group"] = 2;
     g["service_mac"] = "02:00:00:00:00:02";
     doc["paxos"]["groups"].push_back(g);
     auto f = flows_of(doc, "s4");
-    EXPECT_TRUE(contains(f, "table=10,dl_type=0x7a01,actions=paxos:onaccept("
+    EXPECT_TRUE(contains(f,
+                         "table=10,dl_type=0x7a01,actions=paxos:onaccept("
                          "group=1,node=4,members=5),load:0->NXM_OF_IN_PORT[],"
                          "output:2,output:3,resubmit(,11)"));
     // The second group has its own tables and matches its own frames.
-    EXPECT_TRUE(contains(f, "table=14,dl_type=0x7a01,actions=paxos:onaccept("
+    EXPECT_TRUE(contains(f,
+                         "table=14,dl_type=0x7a01,actions=paxos:onaccept("
                          "group=2,node=4,members=5),load:0->NXM_OF_IN_PORT[],"
                          "output:2,output:3,resubmit(,15)"));
-    EXPECT_TRUE(contains(f, "table=0,priority=40000,in_port=2,dl_src=02:7a:00:"
+    EXPECT_TRUE(contains(f,
+                         "table=0,priority=40000,in_port=2,dl_src=02:7a:00:"
                          "02:00:00/ff:ff:ff:ff:00:00,dl_type=0x7a01,actions="
                          "output:3,resubmit(,14)"));
     // s1's clients reach the leader s3 through s2.
@@ -166,14 +176,16 @@ TEST(PaxosSectionTest, MembersMustBeJoinedByATree)
 {
     json doc = line_doc();
     doc["links"].erase(1);
-    EXPECT_TRUE(has_error(errors_of(doc), "paxos.groups[0].members: not "
+    EXPECT_TRUE(has_error(errors_of(doc),
+                          "paxos.groups[0].members: not "
                           "joined by \"links\" between members: cannot reach "
                           "s3 from s1"));
     doc = line_doc();
     doc["switches"][0]["ports"]["s3"] = 6;
     doc["switches"][2]["ports"]["s1"] = 6;
     doc["links"].push_back({{"a", "s1:s3"}, {"b", "s3:s1"}});
-    EXPECT_TRUE(has_error(errors_of(doc), "paxos.groups[0].members: the links "
+    EXPECT_TRUE(has_error(errors_of(doc),
+                          "paxos.groups[0].members: the links "
                           "between members form a loop (3 links for 3"));
 }
 
@@ -191,16 +203,16 @@ TEST(PaxosSectionTest, EveryFieldIsChecked)
     auto e = errors_of(doc);
     EXPECT_TRUE(has_error(e, "paxos.groups[0].leader: must be one of"));
     EXPECT_TRUE(has_error(e, "paxos.groups[0].window: must be an integer "
-                          "from 1 to 65536"));
+                             "from 1 to 65536"));
     EXPECT_TRUE(has_error(e, "paxos.groups[0].service_mac: required"));
     EXPECT_TRUE(has_error(e, "paxos.groups[0].clients[0]: switch \"s1\" has "
-                          "no port \"nope\""));
+                             "no port \"nope\""));
     EXPECT_TRUE(has_error(e, "paxos.groups[0].clients[1]: \"s4\" is not a "
-                          "member"));
+                             "member"));
     EXPECT_TRUE(has_error(e, "paxos.groups[0].clients[2]: must be "
-                          "\"SWITCH:PORT\""));
+                             "\"SWITCH:PORT\""));
     EXPECT_TRUE(has_error(e, "paxos.groups[0].replicas[0].ip: must be an "
-                          "IPv4"));
+                             "IPv4"));
     EXPECT_TRUE(has_error(e, "paxos.groups[0].replicas[1].mac: required"));
     EXPECT_TRUE(has_error(e, "paxos.groups[0].colour: unknown field"));
 
@@ -211,16 +223,18 @@ TEST(PaxosSectionTest, EveryFieldIsChecked)
     doc["paxos"]["groups"][1]["group"] = 8;
     e = errors_of(doc);
     EXPECT_TRUE(has_error(e, "paxos.groups[1].clients: port 5 of \"s1\" "
-                          "already takes frames for 02:00:00:00:00:aa"));
+                             "already takes frames for 02:00:00:00:00:aa"));
     doc = line_doc();
     doc["paxos"]["groups"][0]["replicas"][0]["port"] = "s1:c";
-    EXPECT_TRUE(has_error(errors_of(doc), "paxos.groups[0]: port 5 of \"s1\" "
+    EXPECT_TRUE(has_error(errors_of(doc),
+                          "paxos.groups[0]: port 5 of \"s1\" "
                           "is both a client port and a replica port"));
-    EXPECT_TRUE(has_error(errors_of(json::parse(
-        R"J({"switches": [], "paxos": {"groups": {}}})J")),
-        "paxos.groups: required"));
-    EXPECT_TRUE(errors_of(json::parse(
-        R"J({"switches": [], "paxos": {}})J")).empty());
+    EXPECT_TRUE(
+        has_error(errors_of(json::parse(
+                      R"J({"switches": [], "paxos": {"groups": {}}})J")),
+                  "paxos.groups: required"));
+    EXPECT_TRUE(
+        errors_of(json::parse(R"J({"switches": [], "paxos": {}})J")).empty());
 }
 
 // A switch's own flows may use the paxos: actions; OVS's parser checks

@@ -203,11 +203,11 @@ TEST_F(AmdStoreTest, ExpiredPacketsAreCountedAndNeverSent)
     deliver(1, 0);
     deliver(2, 500);
     deliver(3, 900);
-    ServerSnapshot s = q.snapshot(1200);   // 1 is 1200 ms old: expired.
+    ServerSnapshot s = q.snapshot(1200);  // 1 is 1200 ms old: expired.
     EXPECT_EQ(s.packets, 2u);
     EXPECT_EQ(s.oldest_age_ms, 700);
     EXPECT_EQ(s.counters.expired, 1u);
-    ASSERT_TRUE(q.release(1600, out));     // 2 expired at 1500.
+    ASSERT_TRUE(q.release(1600, out));  // 2 expired at 1500.
     EXPECT_EQ(ids(out), (std::vector<int>{3}));
     EXPECT_EQ(q.snapshot(1600).counters.expired, 2u);
     EXPECT_EQ(cap.used(), 0u);

@@ -41,20 +41,22 @@ TEST(NatArgs, Errors)
     EXPECT_EQ(parse("nat", "src=10.0.0.1"),
               "ERROR nat: top-level nat is NAPT (nat:out/in/forward); for "
               "conntrack NAT write ct(commit,nat(...))");
-    EXPECT_EQ(parse("nat", "forward(proto=icmp,ext=1.2.3.4,port=1,to=1.1.1.1)"),
-              "ERROR nat: forward needs proto=tcp or proto=udp");
+    EXPECT_EQ(
+        parse("nat", "forward(proto=icmp,ext=1.2.3.4,port=1,to=1.1.1.1)"),
+        "ERROR nat: forward needs proto=tcp or proto=udp");
 }
 
 TEST(NatArgs, ForwardKeepsPortUnlessRemapped)
 {
-    EXPECT_EQ(parse("nat", "forward(proto=tcp,ext=1.2.3.4,port=80,to=10.0.0.2)"),
-              "forward(proto=tcp,ext=1.2.3.4,port=80,to=10.0.0.2)");
+    EXPECT_EQ(
+        parse("nat", "forward(proto=tcp,ext=1.2.3.4,port=80,to=10.0.0.2)"),
+        "forward(proto=tcp,ext=1.2.3.4,port=80,to=10.0.0.2)");
     EXPECT_EQ(
         parse("nat", "forward(proto=tcp,ext=1.2.3.4,port=80,to=10.0.0.2:80)"),
         "forward(proto=tcp,ext=1.2.3.4,port=80,to=10.0.0.2)");
-    EXPECT_EQ(
-        parse("nat", "forward(proto=udp,ext=1.2.3.4,port=80,to=10.0.0.2:8080)"),
-        "forward(proto=udp,ext=1.2.3.4,port=80,to=10.0.0.2:8080)");
+    EXPECT_EQ(parse("nat",
+                    "forward(proto=udp,ext=1.2.3.4,port=80,to=10.0.0.2:8080)"),
+              "forward(proto=udp,ext=1.2.3.4,port=80,to=10.0.0.2:8080)");
 }
 
 TEST(NatArgs, ExecutingOnAFrameThatIsNotIpv4DropsIt)
@@ -62,11 +64,12 @@ TEST(NatArgs, ExecutingOnAFrameThatIsNotIpv4DropsIt)
     uint8_t frame[60] = {};
     cxxa_packet p{frame, sizeof frame, 1};
     int emitted = 0;
-    cxxa_execute("u-nat", "nat", "in(ext=1.2.3.4)", &p, 1,
-                 [](void *aux, size_t, const void *, size_t) {
-                     ++*static_cast<int *>(aux);
-                 },
-                 &emitted);
+    cxxa_execute(
+        "u-nat", "nat", "in(ext=1.2.3.4)", &p, 1,
+        [](void *aux, size_t, const void *, size_t) {
+            ++*static_cast<int *>(aux);
+        },
+        &emitted);
     EXPECT_EQ(emitted, 0);
 }
 
@@ -84,7 +87,6 @@ TEST(NatArgs, CanonicalFormIsAFixedPoint)
 TEST(NatArgs, InRecirculatesOutDoesNot)
 {
     // nat:in rewrites the destination: the route follows the new one.
-    EXPECT_EQ(cxxa_flags("nat", "in(ext=1.2.3.4)"),
-              unsigned(CXXA_F_RESHAPES));
+    EXPECT_EQ(cxxa_flags("nat", "in(ext=1.2.3.4)"), unsigned(CXXA_F_RESHAPES));
     EXPECT_EQ(cxxa_flags("nat", "out(ext=1.2.3.4)"), 0u);
 }

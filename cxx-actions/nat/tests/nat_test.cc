@@ -67,7 +67,7 @@ TEST_F(Nat, TcpOutAndBackRewritesAddressPortAndChecksums)
     Bytes orig = syn;
     ASSERT_EQ(out(syn), Event::kTranslatedOut);
     EXPECT_EQ(rd32(syn, kIp + 12), kExt);
-    EXPECT_EQ(rd16(syn, kSport), 40000);   // Preserved: it was free.
+    EXPECT_EQ(rd16(syn, kSport), 40000);  // Preserved: it was free.
     EXPECT_EQ(rd32(syn, kIp + 16), kRemote);
     EXPECT_EQ(rd16(syn, kDport), 80);
     expect_checksums_ok(syn);
@@ -185,7 +185,7 @@ TEST_F(Nat, ExhaustedPoolRecoversWhenMappingsExpire)
     Bytes f = udp(kH2, 3000, kRemote, 53);
     EXPECT_EQ(out(f, 1000), Event::kDropExhausted);
     Bytes g = udp(kH2, 3000, kRemote, 53);
-    EXPECT_EQ(out(g, 301000), Event::kTranslatedOut);   // UDP: 300 s.
+    EXPECT_EQ(out(g, 301000), Event::kTranslatedOut);  // UDP: 300 s.
     EXPECT_EQ(rd16(g, kSport), 2000);
 }
 
@@ -264,7 +264,7 @@ TEST_F(Nat, UdpMappingLivesTwoMinutesAtLeastAndOutboundRefreshes)
 {
     uint16_t p = udp_out(kH1, 5000, kRemote, 53, 0);
     Bytes f = udp(kRemote, 53, kExt, p);
-    EXPECT_EQ(in(f, 299999), Event::kTranslatedIn);   // Refreshes too.
+    EXPECT_EQ(in(f, 299999), Event::kTranslatedIn);  // Refreshes too.
     udp_out(kH1, 5000, kRemote, 53, 500000);
     Bytes g = udp(kRemote, 53, kExt, p);
     EXPECT_EQ(in(g, 799999), Event::kTranslatedIn);
@@ -386,7 +386,7 @@ void expect_error_checksums_ok(const Bytes &e, bool whole_quote)
 TEST_F(Nat, InboundPortUnreachableReachesTheInsideHost)
 {
     Bytes u = udp(kH2, 6000, kRemote, 33434);
-    udp_out(kH1, 6000);               // Takes 6000 first.
+    udp_out(kH1, 6000);  // Takes 6000 first.
     ASSERT_EQ(out(u), Event::kTranslatedOut);
     uint16_t p = rd16(u, kSport);
     ASSERT_NE(p, 6000);
@@ -396,8 +396,8 @@ TEST_F(Nat, InboundPortUnreachableReachesTheInsideHost)
     EXPECT_EQ(rd32(e, kIp + 12), kRemote);
     EXPECT_EQ(rd32(e, kIp + 16), kH2);
     const size_t q = kL4 + 8;
-    EXPECT_EQ(rd32(e, q + 12), kH2);              // Quoted source...
-    EXPECT_EQ(rd16(e, q + 20), 6000);             // ...and port.
+    EXPECT_EQ(rd32(e, q + 12), kH2);   // Quoted source...
+    EXPECT_EQ(rd16(e, q + 20), 6000);  // ...and port.
     EXPECT_EQ(rd32(e, q + 16), kRemote);
     EXPECT_EQ(rd16(e, q + 22), 33434);
     expect_error_checksums_ok(e, true);
@@ -444,7 +444,7 @@ TEST_F(Nat, OutboundPortUnreachableFromAnInsideHost)
     ASSERT_EQ(out(e), Event::kIcmpErrorOut);
     EXPECT_EQ(rd32(e, kIp + 12), kExt);
     EXPECT_EQ(rd32(e, kIp + 16), kRemote);
-    EXPECT_EQ(rd32(e, kL4 + 8 + 16), kExt);      // Quoted destination.
+    EXPECT_EQ(rd32(e, kL4 + 8 + 16), kExt);  // Quoted destination.
     EXPECT_EQ(rd16(e, kL4 + 8 + 22), 7000);
     expect_error_checksums_ok(e, true);
 }
@@ -474,11 +474,11 @@ TEST_F(Nat, ErrorsThatDoNotMatchAMappingOrAreDamagedAreDropped)
 
 TEST_F(Nat, HairpinTranslatesBothEnds)
 {
-    uint16_t b_ext = udp_out(kH2, 9000);   // B has a mapping.
-    Bytes f = udp(kH1, 9100, kExt, b_ext); // A sends to it.
+    uint16_t b_ext = udp_out(kH2, 9000);    // B has a mapping.
+    Bytes f = udp(kH1, 9100, kExt, b_ext);  // A sends to it.
     ASSERT_EQ(out(f), Event::kTranslatedOut);
     ASSERT_EQ(in(f), Event::kTranslatedIn);
-    EXPECT_EQ(rd32(f, kIp + 12), kExt);    // B sees A's external endpoint.
+    EXPECT_EQ(rd32(f, kIp + 12), kExt);  // B sees A's external endpoint.
     EXPECT_EQ(rd16(f, kSport), 9100);
     EXPECT_EQ(rd32(f, kIp + 16), kH2);
     EXPECT_EQ(rd16(f, kDport), 9000);
@@ -507,11 +507,11 @@ TEST_F(Nat, ForwardedPortReachesTheServerAndRepliesUseIt)
 TEST_F(Nat, ForwardRefusesAPortHeldByADynamicMapping)
 {
     params.lo = params.hi = 8080;
-    udp_out(kH1, 1234);   // Gets 8080.
+    udp_out(kH1, 1234);  // Gets 8080.
     Bytes f = udp(kRemote, 1, kExt, 8080);
-    EXPECT_EQ(translate_forward(t, kExt, 17, 8080, kH3, 80, f.data(),
-                                f.size(), 0),
-              Event::kDropForwardBusy);
+    EXPECT_EQ(
+        translate_forward(t, kExt, 17, 8080, kH3, 80, f.data(), f.size(), 0),
+        Event::kDropForwardBusy);
     Bytes wrong = udp(kRemote, 1, kExt, 8081);
     EXPECT_EQ(translate_forward(t, kExt, 17, 8080, kH3, 80, wrong.data(),
                                 wrong.size(), 0),
@@ -522,7 +522,8 @@ TEST_F(Nat, ForwardRefusesAPortHeldByADynamicMapping)
 
 TEST_F(Nat, EveryTruncationIsDroppedAndCountedNeverTranslated)
 {
-    const Bytes whole[] = {tcp(kH1, 1000, kRemote, 80), udp(kH1, 1, kRemote, 2),
+    const Bytes whole[] = {tcp(kH1, 1000, kRemote, 80),
+                           udp(kH1, 1, kRemote, 2),
                            icmp_echo(kH1, kRemote, 3)};
     for (const Bytes &w : whole) {
         for (size_t n = 0; n < w.size(); n++) {
@@ -545,7 +546,7 @@ TEST_F(Nat, MalformedFragmentsAndOtherProtocolsAreDropped)
     wr16(bad_len, kL4 + 4, 4);
     EXPECT_EQ(out(bad_len), Event::kDropMalformed);
     Bytes frag = udp(kH1, 1, kRemote, 2);
-    wr16(frag, kIp + 6, 0x2000);   // More fragments.
+    wr16(frag, kIp + 6, 0x2000);  // More fragments.
     EXPECT_EQ(out(frag), Event::kDropFragment);
     Bytes gre = frame(ipv4(47, kH1, kRemote, Bytes(8, 0)));
     EXPECT_EQ(out(gre), Event::kDropUnsupported);
@@ -564,11 +565,12 @@ TEST(NatPrimitive, ExecuteTranslatesAndShowListsTheMapping)
     cxxa_packet pkts[2] = {{f.data(), f.size(), 1},
                            {junk.data(), junk.size(), 1}};
     std::vector<size_t> passed;
-    cxxa::Batch batch(pkts, 2,
-                      [](void *aux, size_t i, const void *, size_t) {
-                          static_cast<std::vector<size_t> *>(aux)->push_back(i);
-                      },
-                      &passed);
+    cxxa::Batch batch(
+        pkts, 2,
+        [](void *aux, size_t i, const void *, size_t) {
+            static_cast<std::vector<size_t> *>(aux)->push_back(i);
+        },
+        &passed);
     nat.execute(*cfg, "nat-unit", batch);
     EXPECT_EQ(passed, std::vector<size_t>{0});
     EXPECT_EQ(batch.n_dropped(), 1u);

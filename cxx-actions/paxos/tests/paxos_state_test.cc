@@ -33,7 +33,7 @@ TEST(PaxosLearnerTest, MajorityOfThreeIsTwo)
     EXPECT_EQ(learn(l, 1, 2, out), V::kChosen);
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0], val(1));
-    EXPECT_EQ(learn(l, 1, 3, out), V::kDelivered);   // Third vote: late.
+    EXPECT_EQ(learn(l, 1, 3, out), V::kDelivered);  // Third vote: late.
     EXPECT_EQ(out.size(), 1u);
     EXPECT_EQ(l.next(), 2u);
 }
@@ -68,7 +68,7 @@ TEST(PaxosLearnerTest, OutOfOrderSlotsDeliveredInOrderOnce)
         learn(l, seq, 1, out);
         learn(l, seq, 2, out);
     }
-    EXPECT_TRUE(out.empty());           // Slot 1 missing: hold 2 and 3.
+    EXPECT_TRUE(out.empty());  // Slot 1 missing: hold 2 and 3.
     EXPECT_EQ(l.undelivered(), 2u);
     learn(l, 1, 3, out);
     EXPECT_TRUE(out.empty());
@@ -94,8 +94,8 @@ TEST(PaxosLearnerTest, WindowBoundsUndeliveredSlots)
     EXPECT_EQ(learn(l, 5, 1, out), V::kBeyondWindow);  // 5 is not.
     EXPECT_EQ(l.undelivered(), 1u);
     learn(l, 1, 1, out);
-    learn(l, 1, 2, out);                               // Deliver 1.
-    EXPECT_EQ(learn(l, 5, 1, out), V::kCounted);       // Window moved.
+    learn(l, 1, 2, out);                          // Deliver 1.
+    EXPECT_EQ(learn(l, 5, 1, out), V::kCounted);  // Window moved.
 }
 
 TEST(PaxosLearnerTest, SequenceWrapsAround)
@@ -174,9 +174,9 @@ TEST(PaxosLeaderTest, NeverRunsAheadOfTheLearnerByMoreThanTheWindow)
     for (int i = 0; i < 4; i++) {
         EXPECT_TRUE(l.assign(learner_next, 4));
     }
-    EXPECT_FALSE(l.assign(learner_next, 4));   // 4 undelivered: full.
+    EXPECT_FALSE(l.assign(learner_next, 4));  // 4 undelivered: full.
     EXPECT_EQ(l.window_full(), 1u);
-    learner_next += 1;                          // One delivered.
+    learner_next += 1;  // One delivered.
     EXPECT_EQ(l.assign(learner_next, 4), 2u);
     EXPECT_FALSE(l.assign(learner_next, 4));
 }

@@ -49,8 +49,7 @@ Out run(const char *bridge, const char *args,
         pkts.push_back(cxxa_packet{f.data(), f.size(), 1});
     }
     Out o;
-    cxxa_execute(bridge, "paxos", args, pkts.data(), pkts.size(), collect,
-                 &o);
+    cxxa_execute(bridge, "paxos", args, pkts.data(), pkts.size(), collect, &o);
     return o;
 }
 
@@ -228,8 +227,7 @@ namespace {
 std::vector<uint8_t> learn_frame(uint32_t seq)
 {
     auto value = client_frame(uint8_t(seq));
-    return encode({MsgType::kLearn, 1, seq, 0, 1}, value.data(),
-                  value.size());
+    return encode({MsgType::kLearn, 1, seq, 0, 1}, value.data(), value.size());
 }
 
 // The actions after paxos:onlearn in the datapath, as OVS runs them once
@@ -278,8 +276,8 @@ TEST(PaxosOnLearn, ReleasedFramesMayRunTheSameGroupAgain)
                      order_again, &r);
         done->set_value(std::move(r));
     }).detach();
-    if (result.wait_for(std::chrono::seconds(20)) !=
-        std::future_status::ready) {
+    if (result.wait_for(std::chrono::seconds(20))
+        != std::future_status::ready) {
         std::fprintf(stderr, "paxos:onlearn deadlocked on its own group\n");
         std::fflush(nullptr);
         std::_Exit(1);

@@ -15,7 +15,7 @@ const uint32_t kHost = ip(10, 0, 1, 11), kRouter = ip(10, 0, 1, 1),
 TEST(RouterEchoReply, SwapsAddressesAndFixesChecksums)
 {
     Bytes f = icmp_echo(kHost, kRouter, 0x4242, false, 7);
-    f[kIp + 8] = 5;   // An odd TTL, reset to 64 in the reply.
+    f[kIp + 8] = 5;  // An odd TTL, reset to 64 in the reply.
     fix_checksums(f);
     Bytes before = f;
     ASSERT_TRUE(cxxa::router::echo_reply(f.data(), f.size()));
@@ -50,8 +50,7 @@ TEST(RouterTimeExceeded, QuotesTheDatagramFromTheRouter)
     Bytes probe = udp(kHost, 40000, kRemote, 33434);
     probe[kIp + 8] = 1;
     fix_checksums(probe);
-    Bytes e = cxxa::router::time_exceeded(probe.data(), probe.size(),
-                                          kRouter);
+    Bytes e = cxxa::router::time_exceeded(probe.data(), probe.size(), kRouter);
     ASSERT_EQ(e.size(), kL4 + 8 + (probe.size() - kIp));
     EXPECT_TRUE(std::equal(e.begin(), e.begin() + 6, probe.begin() + 6));
     EXPECT_EQ(rd16(e, 12), 0x0800);
@@ -60,16 +59,15 @@ TEST(RouterTimeExceeded, QuotesTheDatagramFromTheRouter)
     EXPECT_EQ(e[kIp + 9], 1);
     EXPECT_EQ(e[kL4], 11);
     EXPECT_EQ(e[kL4 + 1], 0);
-    EXPECT_TRUE(std::equal(e.begin() + kL4 + 8, e.end(),
-                           probe.begin() + kIp));
+    EXPECT_TRUE(std::equal(e.begin() + kL4 + 8, e.end(), probe.begin() + kIp));
     EXPECT_TRUE(ip_csum_ok(e));
     EXPECT_TRUE(l4_csum_ok(e));
 }
 
 TEST(RouterTimeExceeded, CapsTheQuoteAt576Bytes)
 {
-    Bytes big = frame(ipv4(17, kHost, kRemote,
-                           l4_udp(1, 2, std::string(1400, 'x')), 1));
+    Bytes big = frame(
+        ipv4(17, kHost, kRemote, l4_udp(1, 2, std::string(1400, 'x')), 1));
     Bytes e = cxxa::router::time_exceeded(big.data(), big.size(), kRouter);
     ASSERT_FALSE(e.empty());
     EXPECT_EQ(rd16(e, kIp + 2), 576);
@@ -81,20 +79,18 @@ TEST(RouterTimeExceeded, NeverAboutAnErrorAFragmentOrABroadcast)
     Bytes inner = udp(kHost, 1, kRemote, 2);
     Bytes err = icmp_error(3, 3, kHost, kRemote, inner, 28);
     Bytes frag = udp(kHost, 1, kRemote, 2);
-    wr16(frag, kIp + 6, 0x0010);   // Offset 128 bytes.
+    wr16(frag, kIp + 6, 0x0010);  // Offset 128 bytes.
     fix_checksums(frag);
     Bytes bcast = udp(0xffffffff, 1, kRemote, 2);
     Bytes mcast = udp(ip(224, 0, 0, 5), 1, kRemote, 2);
     Bytes arp = {1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6, 0x08, 0x06, 0, 1};
     for (const Bytes *f : {&err, &frag, &bcast, &mcast, &arp}) {
-        EXPECT_TRUE(cxxa::router::time_exceeded(f->data(), f->size(),
-                                                kRouter)
+        EXPECT_TRUE(cxxa::router::time_exceeded(f->data(), f->size(), kRouter)
                         .empty());
     }
     // An echo request (a query, not an error) does get one.
     Bytes ping = icmp_echo(kHost, kRemote, 9);
-    EXPECT_FALSE(cxxa::router::time_exceeded(ping.data(), ping.size(),
-                                             kRouter)
+    EXPECT_FALSE(cxxa::router::time_exceeded(ping.data(), ping.size(), kRouter)
                      .empty());
 }
 
