@@ -10,6 +10,7 @@
 
 #include "bridge/registry.h"
 #include "cxx-actions.h"
+#include "test-parse.h"
 
 namespace {
 
@@ -31,16 +32,7 @@ void record(void *aux, size_t index, const void *data, size_t size)
     }
 }
 
-std::string parse_c(const char *name, const char *args, bool *ok)
-{
-    char *canonical = nullptr;
-    char *error = cxxa_parse(name, args, &canonical);
-    *ok = error == nullptr;
-    std::string s = error ? error : canonical;
-    std::free(error);
-    std::free(canonical);
-    return s;
-}
+using cxxa::testing::parse_c;
 
 }  // namespace
 

@@ -5,19 +5,11 @@
 #include <cstdlib>
 #include <string>
 
-#include "cxx-actions.h"
+#include "test-parse.h"
 
 namespace {
 
-std::string parse(const char *name, const char *args)
-{
-    char *canonical = nullptr;
-    char *error = cxxa_parse(name, args, &canonical);
-    std::string s = error ? std::string("ERROR ") + error : canonical;
-    std::free(error);
-    std::free(canonical);
-    return s;
-}
+using cxxa::testing::parse;
 
 }  // namespace
 

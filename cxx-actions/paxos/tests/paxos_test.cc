@@ -12,6 +12,7 @@
 
 #include "cxx-actions.h"
 #include "paxos/paxos_wire.h"
+#include "test-parse.h"
 
 using namespace cxxa::paxos;
 
@@ -182,13 +183,7 @@ namespace {
 
 std::string parse(const char *args, bool *ok)
 {
-    char *canonical = nullptr;
-    char *error = cxxa_parse("paxos", args, &canonical);
-    *ok = error == nullptr;
-    std::string s = error ? error : canonical;
-    std::free(error);
-    std::free(canonical);
-    return s;
+    return cxxa::testing::parse_c("paxos", args, ok);
 }
 
 }  // namespace
