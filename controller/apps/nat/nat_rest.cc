@@ -149,7 +149,12 @@ NatService::Router *NatService::parse_request(const std::string &body,
     return r;
 }
 
-NatReply NatService::add_interface(const std::string &body, NatEffects &fx)
+/* A change of a router over REST: the body parsed, the router found, no
+ * key but 'keys' in it, then 'change' (its error reply, or accepted());
+ * every rejection counted. */
+NatReply NatService::change_router(const std::string &body, NatEffects &fx,
+                                   std::initializer_list<const char *> keys,
+                                   RouterChange change)
 {
     NatReply reply;
     json req;
@@ -157,12 +162,26 @@ NatReply NatService::add_interface(const std::string &body, NatEffects &fx)
     if (!r) {
         return reply;
     }
+    if (only_keys(req, keys, reply)) {
+        reply = (this->*change)(r, req, fx);
+    }
+    return reply.http == 200 ? reply : rejected(reply);
+}
+
+NatReply NatService::add_interface(const std::string &body, NatEffects &fx)
+{
+    return change_router(body, fx, {"router", "port", "address", "mac"},
+                         &NatService::add_interface_change);
+}
+
+NatReply NatService::add_interface_change(Router *r, const json &req,
+                                          NatEffects &fx)
+{
+    NatReply reply;
     NatInterface in;
     const json port = req.value("port", json());
     const json address = req.value("address", json());
-    if (!only_keys(req, {"router", "port", "address", "mac"}, reply)) {
-        /* 'reply' says why. */
-    } else if (!port.is_string()) {
+    if (!port.is_string()) {
         reply = error(400, "\"port\": required, a port name of switch \""
                                + r->cfg.sw + "\"");
     } else if (!r->cfg.switch_ports.count(port.get<std::string>())) {
@@ -216,7 +235,7 @@ NatReply NatService::add_interface(const std::string &body, NatEffects &fx)
         }
     }
     if (reply.http != 200) {
-        return rejected(reply);
+        return reply;
     }
     r->interfaces.push_back(in);
     return accepted(*r, fx, interface_json(in));
@@ -224,21 +243,21 @@ NatReply NatService::add_interface(const std::string &body, NatEffects &fx)
 
 NatReply NatService::remove_interface(const std::string &body, NatEffects &fx)
 {
+    return change_router(body, fx, {"router", "port"},
+                         &NatService::remove_interface_change);
+}
+
+NatReply NatService::remove_interface_change(Router *r, const json &req,
+                                             NatEffects &fx)
+{
     NatReply reply;
-    json req;
-    Router *r = parse_request(body, req, reply);
-    if (!r) {
-        return reply;
-    }
     const json port = req.value("port", json());
     const NatInterface *i = nullptr;
     size_t n_inside = 0;
     for (const NatInterface &o : r->interfaces) {
         n_inside += !o.outside;
     }
-    if (!only_keys(req, {"router", "port"}, reply)) {
-        /* 'reply' says why. */
-    } else if (!port.is_string()) {
+    if (!port.is_string()) {
         reply = error(400, "\"port\": required, the interface's port name");
     } else if (!(i = r->by_port(port.get<std::string>()))) {
         reply = error(404, "router \"" + r->cfg.sw
@@ -257,7 +276,7 @@ NatReply NatService::remove_interface(const std::string &body, NatEffects &fx)
                                + r->cfg.sw + "\"");
     }
     if (reply.http != 200) {
-        return rejected(reply);
+        return reply;
     }
     /* Its hosts, forwards and pending packets go with it. */
     const NatInterface gone = *i;
@@ -283,16 +302,17 @@ NatReply NatService::remove_interface(const std::string &body, NatEffects &fx)
 
 NatReply NatService::add_host(const std::string &body, NatEffects &fx)
 {
+    return change_router(body, fx, {"router", "ip", "mac"},
+                         &NatService::add_host_change);
+}
+
+NatReply NatService::add_host_change(Router *r, const json &req,
+                                     NatEffects &fx)
+{
     NatReply reply;
-    json req;
-    Router *r = parse_request(body, req, reply);
-    if (!r) {
-        return reply;
-    }
     uint32_t ip;
     uint64_t mac;
-    if (!only_keys(req, {"router", "ip", "mac"}, reply)
-        || !get_ip(req, "ip", ip, reply) || !get_mac(req, "mac", mac, reply)) {
+    if (!get_ip(req, "ip", ip, reply) || !get_mac(req, "mac", mac, reply)) {
         /* 'reply' says why. */
     } else if (!r->inside_for(ip)) {
         reply = error(400, "\"ip\": " + format_ip(ip)
@@ -311,29 +331,30 @@ NatReply NatService::add_host(const std::string &body, NatEffects &fx)
                                + std::to_string(r->cfg.max_hosts) + ")");
     }
     if (reply.http != 200) {
-        return rejected(reply);
+        return reply;
     }
     return accepted(*r, fx, {{"ip", format_ip(ip)}, {"mac", format_mac(mac)}});
 }
 
 NatReply NatService::remove_host(const std::string &body, NatEffects &fx)
 {
+    return change_router(body, fx, {"router", "ip"},
+                         &NatService::remove_host_change);
+}
+
+NatReply NatService::remove_host_change(Router *r, const json &req,
+                                        NatEffects &fx)
+{
     NatReply reply;
-    json req;
-    Router *r = parse_request(body, req, reply);
-    if (!r) {
-        return reply;
-    }
     uint32_t ip;
-    if (!only_keys(req, {"router", "ip"}, reply)
-        || !get_ip(req, "ip", ip, reply)) {
+    if (!get_ip(req, "ip", ip, reply)) {
         /* 'reply' says why. */
     } else if (!r->hosts.count(ip)) {
         reply = error(404, "router \"" + r->cfg.sw + "\" has no host "
                                + format_ip(ip));
     }
     if (reply.http != 200) {
-        return rejected(reply);
+        return reply;
     }
     const bool was_static = r->hosts.at(ip).is_static;
     r->hosts.erase(ip);
@@ -344,17 +365,18 @@ NatReply NatService::remove_host(const std::string &body, NatEffects &fx)
 
 NatReply NatService::add_forward(const std::string &body, NatEffects &fx)
 {
+    return change_router(body, fx, {"router", "proto", "port", "to"},
+                         &NatService::add_forward_change);
+}
+
+NatReply NatService::add_forward_change(Router *r, const json &req,
+                                        NatEffects &fx)
+{
     NatReply reply;
-    json req;
-    Router *r = parse_request(body, req, reply);
-    if (!r) {
-        return reply;
-    }
     NatForwardSpec f;
     const json to = req.value("to", json());
     const NatRouterSettings &c = r->cfg;
-    if (!only_keys(req, {"router", "proto", "port", "to"}, reply)
-        || !get_proto(req, f.proto, reply)
+    if (!get_proto(req, f.proto, reply)
         || (req.contains("port") && !get_port(req, f.port, reply))) {
         /* 'reply' says why. */
     } else if (f.port && f.port >= c.ports_lo && f.port <= c.ports_hi) {
@@ -403,7 +425,7 @@ NatReply NatService::add_forward(const std::string &body, NatEffects &fx)
         }
     }
     if (reply.http != 200) {
-        return rejected(reply);
+        return reply;
     }
     r->forwards[{f.proto, f.port}] = f;
     return accepted(*r, fx, forward_json(f));
@@ -411,16 +433,17 @@ NatReply NatService::add_forward(const std::string &body, NatEffects &fx)
 
 NatReply NatService::remove_forward(const std::string &body, NatEffects &fx)
 {
+    return change_router(body, fx, {"router", "proto", "port"},
+                         &NatService::remove_forward_change);
+}
+
+NatReply NatService::remove_forward_change(Router *r, const json &req,
+                                           NatEffects &fx)
+{
     NatReply reply;
-    json req;
-    Router *r = parse_request(body, req, reply);
-    if (!r) {
-        return reply;
-    }
     NatProto proto;
     uint16_t port;
-    if (!only_keys(req, {"router", "proto", "port"}, reply)
-        || !get_proto(req, proto, reply) || !get_port(req, port, reply)) {
+    if (!get_proto(req, proto, reply) || !get_port(req, port, reply)) {
         /* 'reply' says why. */
     } else if (!r->forwards.count({proto, port})) {
         reply = error(404, "router \"" + r->cfg.sw + "\" forwards no "
@@ -428,14 +451,11 @@ NatReply NatService::remove_forward(const std::string &body, NatEffects &fx)
                                + std::to_string(port));
     }
     if (reply.http != 200) {
-        return rejected(reply);
+        return reply;
     }
-    json ok = forward_json(r->forwards.at({proto, port}));
+    json gone = forward_json(r->forwards.at({proto, port}));
     r->forwards.erase({proto, port});
-    r->n_rest_changes++;
-    fx.flows_changed.insert(r->cfg.sw);
-    ok["status"] = "Success";
-    return {200, ok};
+    return accepted(*r, fx, gone);
 }
 
 json NatService::routers(Clock::time_point now) const

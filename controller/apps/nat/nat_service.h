@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <set>
@@ -135,6 +136,23 @@ class NatService {
     NatReply accepted(Router &, NatEffects &, nlohmann::json body);
     Router *parse_request(const std::string &body, nlohmann::json &req,
                           NatReply &);
+    using RouterChange = NatReply (NatService::*)(Router *,
+                                                  const nlohmann::json &req,
+                                                  NatEffects &);
+    NatReply change_router(const std::string &body, NatEffects &,
+                           std::initializer_list<const char *> keys,
+                           RouterChange);
+    NatReply add_interface_change(Router *, const nlohmann::json &,
+                                  NatEffects &);
+    NatReply remove_interface_change(Router *, const nlohmann::json &,
+                                     NatEffects &);
+    NatReply add_host_change(Router *, const nlohmann::json &, NatEffects &);
+    NatReply remove_host_change(Router *, const nlohmann::json &,
+                                NatEffects &);
+    NatReply add_forward_change(Router *, const nlohmann::json &,
+                                NatEffects &);
+    NatReply remove_forward_change(Router *, const nlohmann::json &,
+                                   NatEffects &);
     bool learn(Router &, uint32_t ip, uint64_t mac, bool is_static,
                Clock::time_point now, NatEffects &);
     void release(Router &, uint32_t ip, NatEffects &);
