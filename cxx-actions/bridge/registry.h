@@ -130,7 +130,7 @@ class Batch {
 // What leaves a batch, recorded while a primitive holds its lock and sent
 // after it has released it (the datapath contract above):
 //
-//   Outbox out;
+//   Outbox out(batch.size());
 //   {
 //       std::lock_guard<std::mutex> lock(state.mu);
 //       ... out.emit(i, frame); out.pass(j); batch.consume(i); ...
@@ -140,6 +140,11 @@ class Batch {
 // Fates that emit nothing (consume, drop) go to the batch directly.
 class Outbox {
   public:
+    Outbox() = default;
+    // Room for 'expected' fates (typically one a packet of the batch), so
+    // that recording them allocates once.
+    explicit Outbox(size_t expected) { items_.reserve(expected); }
+
     void pass(size_t i) { items_.push_back(Item{i, {}, true}); }
     void emit(size_t i, std::vector<uint8_t> frame)
     {

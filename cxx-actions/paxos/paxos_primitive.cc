@@ -237,7 +237,7 @@ void PaxosPrimitive::execute(const PaxosConfig &cfg, std::string_view bridge,
                              Batch &batch)
 {
     GroupState &g = bridges_.get(bridge).group(cfg.group);
-    Outbox out;
+    Outbox out(batch.size());
     {
         std::lock_guard<std::mutex> lock(g.mu);
         switch (cfg.role) {
