@@ -50,21 +50,6 @@ std::vector<uint8_t> trigger_frame(uint32_t vip, uint64_t vmac)
     return f;
 }
 
-bool parse_body(const std::string &body, json &out, AmdReply &reply)
-{
-    return parse_json_body(body, out, reply);
-}
-
-bool get_ip(const json &body, const char *key, uint32_t &ip, AmdReply &reply)
-{
-    return get_json_ip(body, key, ip, reply);
-}
-
-bool get_mac(const json &body, const char *key, uint64_t &mac, AmdReply &reply)
-{
-    return get_json_mac(body, key, mac, reply, true);
-}
-
 }  // namespace
 
 AmdEffects AmdService::configure(const AmdSettings &s)
@@ -254,8 +239,9 @@ AmdReply AmdService::subscribe(const std::string &body, AmdEffects &fx)
         return error(404, "AMD is not configured: the deployment has no "
                           "\"amd\" section");
     }
-    if (!parse_body(body, req, reply) || !get_ip(req, "ip", ip, reply)
-        || !get_mac(req, "mac", mac, reply)) {
+    if (!parse_json_body(body, req, reply)
+        || !get_json_ip(req, "ip", ip, reply)
+        || !get_json_mac(req, "mac", mac, reply, true)) {
         n_rejected_++;
         return reply;
     }
@@ -315,7 +301,7 @@ AmdReply AmdService::subscribe(const std::string &body, AmdEffects &fx)
 AmdService::Server *AmdService::find(const json &req, AmdReply &reply)
 {
     uint32_t vip;
-    if (!get_ip(req, "virtualIp", vip, reply)) {
+    if (!get_json_ip(req, "virtualIp", vip, reply)) {
         return nullptr;
     }
     auto it = servers_.find(vip);
@@ -333,7 +319,7 @@ AmdService::Server *AmdService::parse_request(const std::string &body,
                                               json &req, AmdReply &reply)
 {
     Server *srv = nullptr;
-    if (!parse_body(body, req, reply) || !(srv = find(req, reply))) {
+    if (!parse_json_body(body, req, reply) || !(srv = find(req, reply))) {
         n_rejected_++;
     }
     return srv;
@@ -403,8 +389,9 @@ AmdReply AmdService::set_status(const std::string &body, AmdEffects &fx)
         /* The physical address may have changed while offline. */
         uint32_t ip = srv->ip;
         uint64_t mac = srv->mac;
-        if ((req.contains("ip") && !get_ip(req, "ip", ip, reply))
-            || (req.contains("mac") && !get_mac(req, "mac", mac, reply))) {
+        if ((req.contains("ip") && !get_json_ip(req, "ip", ip, reply))
+            || (req.contains("mac")
+                && !get_json_mac(req, "mac", mac, reply, true))) {
             n_rejected_++;
             return reply;
         }

@@ -22,11 +22,6 @@ std::string cidr_text(const NatInterface &i)
     return format_ip(i.address) + "/" + std::to_string(i.prefix);
 }
 
-bool parse_body(const std::string &body, json &out, NatReply &reply)
-{
-    return parse_json_body(body, out, reply);
-}
-
 // The request's first unknown field, as a 400 in 'reply'.
 bool only_keys(const json &req, std::initializer_list<const char *> keys,
                NatReply &reply)
@@ -41,16 +36,6 @@ bool only_keys(const json &req, std::initializer_list<const char *> keys,
         return false;
     }
     return true;
-}
-
-bool get_ip(const json &req, const char *key, uint32_t &ip, NatReply &reply)
-{
-    return get_json_ip(req, key, ip, reply);
-}
-
-bool get_mac(const json &req, const char *key, uint64_t &mac, NatReply &reply)
-{
-    return get_json_mac(req, key, mac, reply, false);
 }
 
 bool get_proto(const json &req, NatProto &proto, NatReply &reply)
@@ -140,7 +125,7 @@ NatService::Router *NatService::parse_request(const std::string &body,
     if (!settings_.enabled) {
         reply = error(404, "NAT is not configured: the deployment has no "
                            "\"nat\" section");
-    } else if (parse_body(body, req, reply)) {
+    } else if (parse_json_body(body, req, reply)) {
         r = find(req, reply);
     }
     if (!r) {
@@ -212,7 +197,7 @@ NatReply NatService::add_interface_change(Router *r, const json &req,
                                      "network or broadcast address of "
                                    + in.cidr());
         } else if (req.contains("mac")
-                   && !get_mac(req, "mac", in.mac, reply)) {
+                   && !get_json_mac(req, "mac", in.mac, reply, false)) {
             /* 'reply' says why. */
         } else {
             reply.http = 200;
@@ -312,7 +297,8 @@ NatReply NatService::add_host_change(Router *r, const json &req,
     NatReply reply;
     uint32_t ip;
     uint64_t mac;
-    if (!get_ip(req, "ip", ip, reply) || !get_mac(req, "mac", mac, reply)) {
+    if (!get_json_ip(req, "ip", ip, reply)
+        || !get_json_mac(req, "mac", mac, reply, false)) {
         /* 'reply' says why. */
     } else if (!r->inside_for(ip)) {
         reply = error(400, "\"ip\": " + format_ip(ip)
@@ -347,7 +333,7 @@ NatReply NatService::remove_host_change(Router *r, const json &req,
 {
     NatReply reply;
     uint32_t ip;
-    if (!get_ip(req, "ip", ip, reply)) {
+    if (!get_json_ip(req, "ip", ip, reply)) {
         /* 'reply' says why. */
     } else if (!r->hosts.count(ip)) {
         reply = error(404, "router \"" + r->cfg.sw + "\" has no host "
