@@ -27,6 +27,7 @@ def recv(args):
     # Releases are bursts: room for all of them (root may exceed rmem_max).
     s.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)    # SO_RCVBUFFORCE
     s.bind(('0.0.0.0', args.port))
+    print('ready', flush=True)   # Bound: harness.Network.popen_ready().
     got = []
 
     def finish(*_):

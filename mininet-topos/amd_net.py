@@ -16,7 +16,6 @@ import os
 import re
 import socket
 import subprocess
-import time
 
 from harness import Network
 from paths import HERE, PY
@@ -119,9 +118,7 @@ class AmdNetwork(Network):
         cmd = [PY, APPS, 'recv', '--port', str(PORT), '--log', log]
         if echo:
             cmd.append('--echo')
-        p = self.popen(srv, cmd)
-        time.sleep(0.3)
-        return p
+        return self.popen_ready(srv, cmd)
 
     def send(self, host, vip, count, rate, client, sent=None, stop=None):
         cmd = [PY, APPS, 'send', '--dst', vip, '--port', str(PORT),

@@ -14,11 +14,31 @@ import contextlib
 import json
 import os
 import re
+import select
 import subprocess
+import time
 
 import ovs_sandbox
 from controller_proc import Controller, remote_controller
 from paths import BUILD, PORTS, RESULTS
+
+
+def wait_ready(p, timeout, what):
+    """Waits until process p prints 'ready' on its stdout (a pipe); raises
+    if it exits or stays silent for timeout seconds."""
+    deadline = time.monotonic() + timeout
+    fd = p.stdout.fileno()   # Read unbuffered: select() sees the fd only.
+    line = b''
+    while not line.endswith(b'\n'):
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise RuntimeError('not ready after %d s: %s' % (timeout, what))
+        c = os.read(fd, 64)
+        if not c:
+            raise RuntimeError('exited before it was ready: %s' % what)
+        line += c
+    if line.strip() != b'ready':
+        raise RuntimeError('%s: expected "ready", got %r' % (what, line))
 
 
 class Network:
@@ -106,6 +126,13 @@ class Network:
         """host.popen(cmd), stopped when the network is."""
         p = host.popen(cmd, **kwargs)
         self.procs.append(p)
+        return p
+
+    def popen_ready(self, host, cmd, timeout=10):
+        """popen(), then waits until the program prints its 'ready' line
+        on stdout (a receiver once its socket is bound)."""
+        p = self.popen(host, cmd)
+        wait_ready(p, timeout, ' '.join(cmd))
         return p
 
     def stop_procs(self, timeout=5):

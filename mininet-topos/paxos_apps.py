@@ -36,6 +36,7 @@ def replica(args):
     sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 16 << 20)
     sock.bind(('0.0.0.0', args.port))
     log = open(args.log, 'wb', buffering=1 << 16)
+    print('ready', flush=True)   # Bound: harness.Network.popen_ready().
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     while not stop:

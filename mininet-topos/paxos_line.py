@@ -24,10 +24,9 @@ emulator (the harness' Network).
 """
 import os
 import re
-import time
 
 from delayed_link import DelayedLink, LinkDelay
-from harness import Network
+from harness import Network, wait_ready
 from mininet.topo import Topo
 from paths import HERE, PY
 
@@ -159,15 +158,16 @@ class PaxosNetwork(Network):
     def start_replicas(self, echo=()):
         """Starts the replica app on h1-h9 (echoing on those in echo);
         returns their log files by host name."""
-        logs = {}
+        logs, procs = {}, []
         for h in self.replicas():
             logs[h.name] = os.path.join(self.work, 'replica-%s.log' % h.name)
             cmd = [PY, APPS, 'replica', '--log', logs[h.name],
                    '--port', str(SERVICE_PORT)]
             if h.name in echo:
                 cmd.append('--echo')
-            self.popen(h, cmd)
-        time.sleep(0.5)
+            procs.append((self.popen(h, cmd), h.name))
+        for p, name in procs:
+            wait_ready(p, 10, 'replica on ' + name)
         return logs
 
     def stop_replicas(self):
