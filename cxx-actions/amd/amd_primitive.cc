@@ -8,7 +8,7 @@
 #include "amd_report.h"
 #include "bridge/args.h"
 #include "bridge/bridge_command.h"
-#include "bridge/clock.h"
+#include "bridge/host.h"
 #include "bridge/op_table.h"
 
 namespace cxxa::amd {

@@ -1,9 +1,11 @@
 // bridge.cc: the C ABI of cxx-actions.h, implemented on the registry.
 // No C++ exception ever crosses into Open vSwitch.
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 
 #include "cxx-actions.h"
+#include "host.h"
 #include "registry.h"
 
 namespace {
@@ -59,6 +61,44 @@ void cxxa_execute(const char *bridge, const char *name, const char *args,
     } catch (...) {
         // Out of memory at worst: the packets not passed on are freed by
         // the caller.
+    }
+}
+
+void cxxa_init(const struct cxxa_host *host) { cxxa::set_host(host); }
+
+void cxxa_bridge_added(const char *bridge)
+{
+    try {
+        cxxa::Registry::instance().bridge_added(bridge);
+    } catch (...) {
+        // Out of memory: the bridge runs without what was kept for it.
+    }
+}
+
+void cxxa_bridge_removed(const char *bridge, bool deleted)
+{
+    try {
+        cxxa::Registry::instance().bridge_removed(bridge, deleted);
+    } catch (...) {
+    }
+}
+
+void cxxa_run(const char *bridge, cxxa_send_cb *send, void *aux)
+{
+    try {
+        cxxa::Registry::instance().run(bridge, send, aux);
+    } catch (...) {
+        // Out of memory at worst: the timers run again next time.
+    }
+}
+
+long long int cxxa_next_wakeup(const char *bridge)
+{
+    try {
+        int64_t next = cxxa::Registry::instance().next_wakeup(bridge);
+        return next == cxxa::kNever ? LLONG_MAX : next;
+    } catch (...) {
+        return cxxa::now_ms() + 100;  // Out of memory: try again soon.
     }
 }
 

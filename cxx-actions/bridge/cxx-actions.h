@@ -67,6 +67,51 @@ void cxxa_execute(const char *bridge, const char *name, const char *args,
                   struct cxxa_packet *pkts, size_t n, cxxa_emit_cb *emit,
                   void *aux);
 
+/* ---- The host's main loop: time, timers, frames of the library's own. ----
+ */
+
+/* What the host (ovs-vswitchd) gives the library, once, before any bridge
+ * exists.  Without it (ovs-ofctl, unit tests) the library uses the
+ * monotonic clock, keeps no state across restarts and wakes nobody. */
+struct cxxa_host {
+    /* The host's clock in milliseconds (OVS: time_msec(), so that
+     * "ovs-appctl time/stop" and "time/warp" drive the library's timers).
+     * Called from any thread. */
+    long long int (*time_msec)(void);
+    /* Asks the main loop to call cxxa_next_wakeup() again soon.  Called
+     * from any thread, never blocks. */
+    void (*wake)(void);
+    /* Directory for state that must survive a restart of the host (OVS:
+     * the database directory); NULL for none.  Copied. */
+    const char *state_dir;
+};
+void cxxa_init(const struct cxxa_host *);
+
+/* Bridge 'bridge' was created: primitives may load what they kept for it.
+ * Called before any packet of the bridge reaches the library. */
+void cxxa_bridge_added(const char *bridge);
+
+/* Bridge 'bridge' is being destroyed: 'deleted' (its state, durable state
+ * included, is dropped; its timers never fire again) or because the host
+ * exits (durable state is written out). */
+void cxxa_bridge_removed(const char *bridge, bool deleted);
+
+/* Called by cxxa_run() for each frame the library sends on its own for a
+ * bridge: the host makes it enter the bridge's OpenFlow pipeline at table
+ * 'table_id', received on OpenFlow port 'in_port' (OFPP_CONTROLLER,
+ * 0xfffd, unless a primitive's arguments say otherwise).  The library
+ * holds no lock during the call: the frame may run any primitive. */
+typedef void cxxa_send_cb(void *aux, uint8_t table_id, uint16_t in_port,
+                          const void *data, size_t size);
+
+/* Runs the timers of 'bridge' that are due, from the host's main loop (never
+ * from a datapath thread), passing the frames they send to 'send'. */
+void cxxa_run(const char *bridge, cxxa_send_cb *send, void *aux);
+
+/* When (host clock, ms) cxxa_run() must next be called for 'bridge':
+ * LLONG_MAX if no timer is set, the past if a thread asked for a wake-up. */
+long long int cxxa_next_wakeup(const char *bridge);
+
 /* ---- Management: ovs-appctl commands of the library and primitives. ---- */
 
 struct cxxa_command {

@@ -341,17 +341,65 @@ void Registry::execute(std::string_view bridge, std::string_view name,
     c.dropped += batch.n_dropped();
 }
 
+void Registry::run(std::string_view bridge, cxxa_send_cb *send, void *aux)
+{
+    for (auto &p : primitives_) {
+        if (p->next_wakeup(bridge) > now_ms()) {
+            continue;
+        }
+        Sender out;
+        try {
+            p->run(bridge, now_ms(), out);
+        } catch (const std::exception &) {
+            p->counters(bridge).errors++;
+        }
+        if (!out.frames().empty()) {
+            p->counters(bridge).sent += out.frames().size();
+        }
+        for (const Sender::Frame &f : out.frames()) {
+            send(aux, f.table, f.in_port, f.data.data(), f.data.size());
+        }
+    }
+}
+
+int64_t Registry::next_wakeup(std::string_view bridge)
+{
+    int64_t next = kNever;
+    for (auto &p : primitives_) {
+        next = std::min(next, p->next_wakeup(bridge));
+    }
+    return next;
+}
+
+void Registry::bridge_added(std::string_view bridge)
+{
+    for (auto &p : primitives_) {
+        p->bridge_added(bridge);
+    }
+}
+
+void Registry::bridge_removed(std::string_view bridge, bool deleted)
+{
+    for (auto &p : primitives_) {
+        p->bridge_removed(bridge, deleted);
+    }
+}
+
 std::string Registry::list() const
 {
     std::ostringstream s;
     for (const auto &p : primitives_) {
         s << p->name() << ": " << p->synopsis() << "\n";
-        p->all_counters().for_each([&](const std::string &bridge,
-                                       const Counters &c) {
-            s << "  bridge " << bridge << ": in=" << c.in << " out=" << c.out
-              << " consumed=" << c.consumed << " dropped=" << c.dropped
-              << " errors=" << c.errors << "\n";
-        });
+        p->all_counters().for_each(
+            [&](const std::string &bridge, const Counters &c) {
+                s << "  bridge " << bridge << ": in=" << c.in
+                  << " out=" << c.out << " consumed=" << c.consumed
+                  << " dropped=" << c.dropped << " errors=" << c.errors;
+                if (c.sent) {
+                    s << " sent=" << c.sent;
+                }
+                s << "\n";
+            });
     }
     if (unknown_drops_) {
         s << "packets dropped for unknown primitives: " << unknown_drops_

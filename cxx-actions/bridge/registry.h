@@ -9,7 +9,12 @@
 //   - flags():   CXXA_F_RESHAPES if the packets it emits are of another
 //                kind, so OVS recirculates before the following actions;
 //   - execute(): the packet handler, run on a batch in the datapath;
-//   - commands(): its own ovs-appctl commands (optional).
+//   - commands(): its own ovs-appctl commands (optional);
+//   - run(), next_wakeup(): its timers, run from the host's main loop,
+//                which may send frames of its own into a bridge's OpenFlow
+//                tables (optional, see "The main-loop contract");
+//   - bridge_added(), bridge_removed(): a bridge's lifetime, for state
+//                kept across restarts or dropped with the bridge (optional).
 // Nothing in OVS changes when a primitive is added.
 //
 // The datapath contract of execute():
@@ -27,6 +32,18 @@
 //     gets there; one that releases stored packets does.)
 //   - State changes only when packets execute; parse(), format() and
 //     flags() have no side effects (OVS translates flows many times).
+//
+// The main-loop contract of run() and next_wakeup():
+//   - They run in the host's main thread only (ovs-vswitchd's run/wait
+//     loop), one bridge at a time, while execute() may run concurrently in
+//     datapath threads.  They may hold the primitive's locks: the frames
+//     run() adds to its Sender are sent after it returns.
+//   - next_wakeup() says when run() is next due (host clock, now_ms() in
+//     host.h): kNever for no timer, a time <= now for work waiting.  A
+//     datapath thread that gives a timer work calls wake_host(), after the
+//     state next_wakeup() reads says so.
+//   - Time is now_ms(): tests drive it with ovs-appctl time/stop and
+//     time/warp.
 #ifndef CXXA_BRIDGE_REGISTRY_H
 #define CXXA_BRIDGE_REGISTRY_H
 
@@ -45,6 +62,7 @@
 #include <vector>
 
 #include "cxx-actions.h"
+#include "host.h"
 #include "per_bridge.h"
 
 namespace cxxa {
@@ -69,6 +87,7 @@ struct Counters {
     std::atomic<uint64_t> consumed{0};  // Kept by the primitive (not drops).
     std::atomic<uint64_t> dropped{0};   // Discarded (malformed, limits...).
     std::atomic<uint64_t> errors{0};    // Bad arguments, internal errors.
+    std::atomic<uint64_t> sent{0};      // Frames it sent on its own (run()).
 };
 
 // A packet as the handler sees it: bytes it may rewrite in place.
@@ -178,6 +197,30 @@ class Outbox {
     std::vector<Item> items_;
 };
 
+// Frames a primitive's run() sends on its own for a bridge: each enters the
+// bridge's OpenFlow pipeline at 'table', received on OpenFlow port
+// 'in_port' (kFromController unless an argument says otherwise).  They are
+// sent in order once run() has returned.
+class Sender {
+  public:
+    static constexpr uint16_t kFromController = 0xfffd;  // OFPP_CONTROLLER.
+
+    void send(uint8_t table, uint16_t in_port, std::vector<uint8_t> frame)
+    {
+        frames_.push_back(Frame{table, in_port, std::move(frame)});
+    }
+
+    struct Frame {
+        uint8_t table;
+        uint16_t in_port;
+        std::vector<uint8_t> data;
+    };
+    std::vector<Frame> &frames() { return frames_; }
+
+  private:
+    std::vector<Frame> frames_;
+};
+
 // An ovs-appctl command.  The handler returns the reply text or throws
 // std::runtime_error with an error reply.
 struct Command {
@@ -207,6 +250,27 @@ class Primitive {
     virtual unsigned int config_flags(const ActionConfig &) const = 0;
     virtual void execute_config(const ActionConfig &, std::string_view bridge,
                                 Batch &batch) = 0;
+
+    // The main loop (see "The main-loop contract" above).  Runs what is
+    // due at 'now' for 'bridge'; frames go to 'out'.
+    virtual void run(std::string_view bridge, int64_t now, Sender &out)
+    {
+        (void) bridge, (void) now, (void) out;
+    }
+    // When run() is next due for 'bridge'.
+    virtual int64_t next_wakeup(std::string_view bridge)
+    {
+        (void) bridge;
+        return kNever;
+    }
+    // 'bridge' was created (load what was kept for it), or is destroyed:
+    // 'deleted' (drop its state and what was kept; no timer of it may fire
+    // again) or the host exits (write out what must be kept).
+    virtual void bridge_added(std::string_view bridge) { (void) bridge; }
+    virtual void bridge_removed(std::string_view bridge, bool deleted)
+    {
+        (void) bridge, (void) deleted;
+    }
 
     Counters &counters(std::string_view bridge)
     {
@@ -301,6 +365,13 @@ class Registry {
     void execute(std::string_view bridge, std::string_view name,
                  std::string_view args, cxxa_packet *pkts, size_t n,
                  cxxa_emit_cb *emit, void *aux);
+
+    // The host's main loop and bridges (cxxa_run() and friends): every
+    // primitive's run(), next_wakeup(), bridge_added(), bridge_removed().
+    void run(std::string_view bridge, cxxa_send_cb *send, void *aux);
+    int64_t next_wakeup(std::string_view bridge);
+    void bridge_added(std::string_view bridge);
+    void bridge_removed(std::string_view bridge, bool deleted);
 
     // Every ovs-appctl command: cxx-action/list and the primitives' own.
     const std::vector<Command> &commands();

@@ -3,7 +3,7 @@
 
 #include "bridge/args.h"
 #include "bridge/bridge_command.h"
-#include "bridge/clock.h"
+#include "bridge/host.h"
 #include "bridge/op_table.h"
 #include "nat_translate.h"
 #include "net/inet.h"

@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "bridge/host.h"
 #include "bridge/registry.h"
 #include "cxx-actions.h"
 #include "test-parse.h"
@@ -55,7 +57,7 @@ TEST(Registry, ParseCanonicalisesAndNamesThePrimitiveOnError)
     EXPECT_FALSE(ok);
     EXPECT_EQ(parse_c("cxxtest", "bogus", &ok),
               "cxxtest: unknown operation 'bogus' (expected pass, copy, "
-              "consume or drop)");
+              "consume, drop or timer)");
     EXPECT_FALSE(ok);
     EXPECT_EQ(parse_c("nosuch", "x", &ok), "nosuch: no such primitive");
     EXPECT_FALSE(ok);
@@ -144,7 +146,8 @@ TEST(ShowCommand, UnknownBridgeIsAnErrorAndCreatesNoState)
 
     std::string reply;
     EXPECT_TRUE(run_command("cxxtest/show", {"show-a"}, &reply));
-    EXPECT_EQ(reply, "bridge show-a: pass 0, copy 0, consume 1, drop 0\n");
+    EXPECT_EQ(reply, "bridge show-a: pass 0, copy 0, consume 1, drop 0, timer "
+                     "0; timers waiting 0, fired 0, dropped 0, cancelled 0\n");
     EXPECT_FALSE(run_command("cxxtest/show", {"show-typo"}, &reply));
     EXPECT_EQ(reply, "no cxxtest state for bridge show-typo");
     EXPECT_TRUE(run_command("cxxtest/show", {}, &reply));
@@ -235,4 +238,79 @@ TEST(Registry, RejectsNamesThatShadowUpstreamActionsOrAreNotWords)
     EXPECT_NO_THROW(r.add(std::make_unique<EchoTwice>("nat")));
     EXPECT_NO_THROW(r.add(std::make_unique<EchoTwice>("my_prim-2")));
     EXPECT_EQ(r.primitives().size(), 2u);
+}
+
+namespace {
+
+struct Sent {
+    uint8_t table;
+    uint16_t in_port;
+    std::vector<uint8_t> frame;
+};
+
+void record_sent(void *aux, uint8_t table, uint16_t in_port, const void *data,
+                 size_t size)
+{
+    auto *p = static_cast<const uint8_t *>(data);
+    static_cast<std::vector<Sent> *>(aux)->push_back(
+        Sent{table, in_port, std::vector<uint8_t>(p, p + size)});
+}
+
+// The host clock is the test's for as long as the test runs.
+class TestClock {
+  public:
+    explicit TestClock(int64_t start) : now(start)
+    {
+        cxxa::set_test_clock(&now);
+    }
+    ~TestClock() { cxxa::set_test_clock(nullptr); }
+    int64_t now;
+};
+
+}  // namespace
+
+TEST(MainLoop, TimersRunOnTheHostClockAndSendFramesOfTheirOwn)
+{
+    TestClock clock(1000);
+    uint8_t frame[14] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0x88, 0xb5};
+    cxxa_packet pkt = {frame, sizeof frame, 1};
+    Emitted e;
+    EXPECT_EQ(cxxa_next_wakeup("loop-a"), LLONG_MAX);
+    cxxa_execute("loop-a", "cxxtest", "timer(ms=50,table=3)", &pkt, 1, record,
+                 &e);
+    EXPECT_TRUE(e.out.empty());  // Kept until the timer fires.
+    EXPECT_EQ(cxxa_next_wakeup("loop-a"), 1050);
+    EXPECT_EQ(cxxa_next_wakeup("loop-b"), LLONG_MAX);  // Per bridge.
+
+    std::vector<Sent> sent;
+    clock.now = 1049;
+    cxxa_run("loop-a", record_sent, &sent);
+    EXPECT_TRUE(sent.empty());
+    clock.now = 1050;
+    cxxa_run("loop-b", record_sent, &sent);
+    EXPECT_TRUE(sent.empty());
+    cxxa_run("loop-a", record_sent, &sent);
+    ASSERT_EQ(sent.size(), 1u);
+    EXPECT_EQ(sent[0].table, 3);
+    EXPECT_EQ(sent[0].in_port, 0xfffd);  // OFPP_CONTROLLER.
+    EXPECT_EQ(sent[0].frame, std::vector<uint8_t>(frame, frame + 14));
+    EXPECT_EQ(cxxa_next_wakeup("loop-a"), LLONG_MAX);
+}
+
+TEST(MainLoop, ADeletedBridgesTimersNeverFireAndExitKeepsThem)
+{
+    TestClock clock(5000);
+    uint8_t frame[14] = {};
+    cxxa_packet pkt = {frame, sizeof frame, 1};
+    Emitted e;
+    cxxa_execute("loop-c", "cxxtest", "timer(ms=10,table=1)", &pkt, 1, record,
+                 &e);
+    cxxa_bridge_removed("loop-c", false);  // Exit: nothing is dropped.
+    EXPECT_EQ(cxxa_next_wakeup("loop-c"), 5010);
+    cxxa_bridge_removed("loop-c", true);
+    EXPECT_EQ(cxxa_next_wakeup("loop-c"), LLONG_MAX);
+    clock.now = 6000;
+    std::vector<Sent> sent;
+    cxxa_run("loop-c", record_sent, &sent);
+    EXPECT_TRUE(sent.empty());
 }

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "bridge/bytes.h"
-#include "bridge/clock.h"
+#include "bridge/host.h"
 #include "bridge/op_table.h"
 #include "bridge/per_bridge.h"
 #include "bridge/registry.h"

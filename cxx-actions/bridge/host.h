@@ -1,0 +1,43 @@
+// host.h: what the process running the library gives it (cxxa_init() in
+// cxx-actions.h): its clock, a way to wake its main loop, a directory for
+// state that survives a restart.  Without a host (ovs-ofctl, unit tests):
+// the monotonic clock, no wake-ups, no durable state.
+#ifndef CXXA_BRIDGE_HOST_H
+#define CXXA_BRIDGE_HOST_H
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+struct cxxa_host;
+
+namespace cxxa {
+
+// A wake-up time meaning "no timer is set".
+constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+
+// Milliseconds on the host's clock: OVS's time_msec() in ovs-vswitchd (so
+// ovs-appctl time/stop and time/warp move it), else the monotonic clock.
+// Never jumps with the wall clock.  Any thread.
+int64_t now_ms();
+
+// Asks the host's main loop to ask the primitives for their next wake-up
+// again: for a datapath thread that just gave a timer work to do.  Any
+// thread, never blocks; a no-op without a host.
+void wake_host();
+
+// Where durable state goes ("" for nowhere: keep nothing across restarts).
+const std::string &state_dir();
+
+// Installs the host (cxxa_init).  'host' == nullptr removes it.
+void set_host(const cxxa_host *host);
+
+// For unit tests: a clock that only moves when told to, or the real one
+// again (nullptr).
+void set_test_clock(const int64_t *now);
+// For unit tests: a state directory without a host.
+void set_state_dir(const std::string &dir);
+
+}  // namespace cxxa
+
+#endif  // CXXA_BRIDGE_HOST_H
