@@ -17,12 +17,24 @@
 // max_age_ms=1..2^32-1 (600000); defaults are omitted from the canonical
 // form.  They apply to the packets stored by that action.
 //
+// PACE (deliver, store, release): table=0..254[,rate=1..10^7 packets/s
+// (20000)][,burst=1..4096 (32)]: the main loop sends the stored packets
+// into OpenFlow table 'table' at that rate, and the notification that a
+// server's first packet was stored in an offline period (a report frame)
+// too.  Without table=, release and deliver send the queue at once,
+// through the actions that follow them.
+//
+// With a state directory (ovs-vswitchd: its database directory), every
+// bridge's stored packets are kept in a journal (amd_journal.h) and
+// restored when the bridge is created again after a restart.
+//
 // State is per bridge and per virtual IPv4 address (amd_store.h, which also
 // states the ordering rules); ovs-appctl amd/show shows it,
 // amd/set-memory-cap sets the process-wide cap on stored bytes.
 #ifndef CXXA_AMD_PRIMITIVE_H
 #define CXXA_AMD_PRIMITIVE_H
 
+#include "amd_journal.h"
 #include "amd_store.h"
 #include "bridge/per_bridge.h"
 #include "bridge/registry.h"
@@ -35,6 +47,16 @@ struct AmdConfig : ActionConfig {
     Op op = Op::kStore;
     uint32_t server = 0;  // Virtual IPv4 address, host byte order.
     Limits limits;
+    Pace pace;
+};
+
+// A bridge's journal bookkeeping (main loop only).
+struct Durability {
+    std::string status = "not kept (no state directory)";
+    int64_t last_sync_ms = 0;
+    bool unsynced = false;
+    uint64_t write_errors = 0;
+    uint64_t compactions = 0;
 };
 
 class AmdPrimitive : public PrimitiveOf<AmdConfig> {
@@ -49,15 +71,26 @@ class AmdPrimitive : public PrimitiveOf<AmdConfig> {
     void execute(const AmdConfig &, std::string_view bridge,
                  Batch &batch) override;
     std::vector<Command> commands() override;
+    void run(std::string_view bridge, int64_t now, Sender &out) override;
+    int64_t next_wakeup(std::string_view bridge) override;
+    void bridge_added(std::string_view bridge) override;
+    void bridge_removed(std::string_view bridge, bool deleted) override;
+
+    // Where a bridge's journal is kept under 'dir'.
+    static std::string journal_path(const std::string &dir,
+                                    std::string_view bridge);
 
     // The process-wide cap on stored bytes, shared by every bridge.
     static MemoryCap &memory();
 
   private:
-    static std::string show(const std::string &bridge, Store &);
+    std::string show(const std::string &bridge, Store &);
     std::string report_json(std::string_view bridge, Store &, uint32_t vip);
+    void write_journal(std::string_view bridge, Store &, bool now,
+                       int64_t now_ms);
 
     PerBridge<Store> stores_;
+    PerBridge<Durability> durability_;
 };
 
 }  // namespace cxxa::amd

@@ -84,7 +84,13 @@ struct cxxa_host {
     /* Directory for state that must survive a restart of the host (OVS:
      * the database directory); NULL for none.  Copied. */
     const char *state_dir;
+    /* Logs 'message' at 'level' (CXXA_LOG_*) in the host's log.  Called
+     * from the main loop only (bridge_added/removed, run). */
+    void (*log)(int level, const char *message);
 };
+#define CXXA_LOG_INFO 0
+#define CXXA_LOG_WARN 1
+#define CXXA_LOG_ERR 2
 void cxxa_init(const struct cxxa_host *);
 
 /* Bridge 'bridge' was created: primitives may load what they kept for it.

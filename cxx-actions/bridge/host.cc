@@ -13,7 +13,9 @@ namespace {
 std::atomic<long long int (*)(void)> host_clock{nullptr};
 std::atomic<void (*)(void)> host_wake{nullptr};
 std::atomic<const int64_t *> test_clock{nullptr};
+std::atomic<void (*)(int, const char *)> host_logger{nullptr};
 std::string dir;  // Set before any bridge exists, then only read.
+std::string last;
 
 }  // namespace
 
@@ -39,10 +41,22 @@ void wake_host()
 
 const std::string &state_dir() { return dir; }
 
+void host_log(int level, const std::string &message)
+{
+    if (auto *log = host_logger.load(std::memory_order_relaxed)) {
+        log(level, message.c_str());
+    } else {
+        last = message;
+    }
+}
+
+std::string last_log() { return last; }
+
 void set_host(const cxxa_host *host)
 {
     host_clock = host ? host->time_msec : nullptr;
     host_wake = host ? host->wake : nullptr;
+    host_logger = host ? host->log : nullptr;
     dir = host && host->state_dir ? host->state_dir : "";
 }
 

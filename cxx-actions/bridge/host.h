@@ -26,6 +26,12 @@ int64_t now_ms();
 // thread, never blocks; a no-op without a host.
 void wake_host();
 
+// Logs in the host's log (ovs-vswitchd.log), from the main loop; level 0
+// info, 1 warning, 2 error.  Without a host: the last message is kept for
+// tests (last_log()).
+void host_log(int level, const std::string &message);
+std::string last_log();
+
 // Where durable state goes ("" for nowhere: keep nothing across restarts).
 const std::string &state_dir();
 
