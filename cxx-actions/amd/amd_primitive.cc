@@ -323,14 +323,6 @@ std::string AmdPrimitive::show(const std::string &bridge, Store &store)
               << c.restored << "\n";
         }
     }
-    if (Durability *d = durability_.find(bridge)) {
-        o << "  journal: " << d->status;
-        if (Journal *j = store.journal()) {
-            o << ", " << j->file_bytes() << " bytes, " << d->compactions
-              << " compactions, " << d->write_errors << " write errors";
-        }
-        o << "\n";
-    }
     return o.str();
 }
 
@@ -556,6 +548,18 @@ std::vector<Command> AmdPrimitive::commands()
                 return show(bridge, store);
             },
             ShowText{memory_line, ""}),
+        show_command<Durability>(
+            "amd/journal", durability_, "AMD journal",
+            [this](const std::string &bridge, Durability &d) {
+                std::string out = "bridge " + bridge + ": " + d.status;
+                Store *store = stores_.find(bridge);
+                if (Journal *j = store ? store->journal() : nullptr) {
+                    out += ", " + std::to_string(j->file_bytes()) + " bytes, "
+                           + std::to_string(d.compactions) + " compactions, "
+                           + std::to_string(d.write_errors) + " write errors";
+                }
+                return out + "\n";
+            }),
         Command{"amd/set-memory-cap", "bytes", 1, 1,
                 [](const std::vector<std::string> &args) {
                     uint64_t cap;
