@@ -1,6 +1,7 @@
 #include "apps/amd/amd_service.h"
 
 #include <algorithm>
+#include <set>
 
 #include "amd/amd_report.h"
 #include "inet_text.h"
@@ -48,6 +49,26 @@ std::vector<uint8_t> trigger_frame(uint32_t vip, uint64_t vmac)
     udp[3] = 9; /* Discard. */
     udp[5] = 8; /* Length. */
     return f;
+}
+
+// A subscription's "services": an array of {"port": 1..65535,
+// "description": string}.  Copied to 'out'; else false with 'why'.
+bool parse_services(const json &in, json &out, std::string &why)
+{
+    bool ok = in.is_array();
+    for (const json &s : ok ? in : json::array()) {
+        ok &= s.is_object() && s.contains("port")
+              && s["port"].is_number_unsigned() && s["port"] >= 1
+              && s["port"] <= 65535
+              && (!s.contains("description") || s["description"].is_string());
+    }
+    if (!ok) {
+        why = "must be an array of {\"port\": 1..65535, \"description\": "
+              "string}";
+        return false;
+    }
+    out = in;
+    return true;
 }
 
 }  // namespace
@@ -245,18 +266,11 @@ AmdReply AmdService::subscribe(const std::string &body, AmdEffects &fx)
         n_rejected_++;
         return reply;
     }
-    json services = req.value("services", json::array());
-    bool ok = services.is_array();
-    for (const json &s : ok ? services : json::array()) {
-        ok &= s.is_object() && s.contains("port")
-              && s["port"].is_number_unsigned() && s["port"] >= 1
-              && s["port"] <= 65535
-              && (!s.contains("description") || s["description"].is_string());
-    }
-    if (!ok) {
+    json services;
+    std::string why;
+    if (!parse_services(req.value("services", json::array()), services, why)) {
         n_rejected_++;
-        return error(400, "\"services\": must be an array of {\"port\": "
-                          "1..65535, \"description\": string}");
+        return error(400, "\"services\": " + why);
     }
     for (const auto &[vip, srv] : servers_) {
         if (srv.ip == ip || srv.mac == mac) {
@@ -583,6 +597,153 @@ json AmdService::counters() const
             {"bad_reports", n_bad_reports_},
             {"controller_stored", controller_stored_},
             {"controller_drops", n_controller_drops_}};
+}
+
+/* Durable state. */
+
+json AmdService::save_state() const
+{
+    json servers = json::array();
+    for (const auto &[vip, srv] : servers_) {
+        servers.push_back({{"index", srv.index},
+                           {"virtualIp", format_ip(srv.vip)},
+                           {"virtualMac", format_mac(srv.vmac)},
+                           {"ip", format_ip(srv.ip)},
+                           {"mac", format_mac(srv.mac)},
+                           {"services", srv.services},
+                           {"status", srv.online ? "online" : "offline"}});
+    }
+    return {{"servers", servers},
+            {"next_unused", next_unused_},
+            {"freed", json(freed_)}};
+}
+
+bool AmdService::restore(const json &state, const std::string &path, Errors &e,
+                         AmdEffects &fx)
+{
+    const size_t before = e.count();
+    const long long pool = settings_.pool_size;
+    if (!state.is_object()) {
+        e.add(path, "must be an object");
+        return false;
+    }
+    Checked c = check(
+        state, path,
+        {required("servers", JsonType::kArray, "an array of subscriptions"),
+         integer("next_unused", 0, pool, true),
+         required("freed", JsonType::kArray, "an array of pool indexes")},
+        e);
+    if (!c.ok()) {
+        return false;
+    }
+    const json &list = state["servers"];
+    if (!list.empty() && !settings_.enabled) {
+        e.add(path + ".servers",
+              std::to_string(list.size())
+                  + " subscriptions, but the deployment has no \"amd\" "
+                    "section");
+        return false;
+    }
+    const size_t next_unused = state["next_unused"].get<size_t>();
+    std::map<uint32_t, Server> servers;
+    std::set<size_t> used;
+    for (size_t i = 0; i < list.size(); i++) {
+        const std::string p = index_path(path + ".servers", i);
+        const json &j = list[i];
+        if (!j.is_object()) {
+            e.add(p, "must be an object");
+            continue;
+        }
+        Checked sc = check(
+            j, p,
+            {integer("index", 0, pool - 1, true),
+             required("virtualIp", JsonType::kString, "an IPv4 address"),
+             required("virtualMac", JsonType::kString, "a MAC address"),
+             required("ip", JsonType::kString, "an IPv4 address"),
+             required("mac", JsonType::kString, "a unicast MAC address"),
+             required("services", JsonType::kArray, "an array of services"),
+             required("status", JsonType::kString,
+                      "\"online\" or \"offline\"")},
+            e);
+        if (!sc.ok()) {
+            continue;
+        }
+        Server srv;
+        srv.index = j["index"].get<size_t>();
+        srv.vip = settings_.vip(srv.index);
+        srv.vmac = settings_.vmac(srv.index);
+        uint32_t vip;
+        uint64_t vmac;
+        const std::string status = j["status"].get<std::string>();
+        std::string why;
+        if (!parse_ip(j["virtualIp"].get<std::string>(), vip)
+            || vip != srv.vip) {
+            e.add(p + ".virtualIp",
+                  "\"" + j["virtualIp"].get<std::string>()
+                      + "\" is not address " + std::to_string(srv.index)
+                      + " of the deployment's pool (" + format_ip(srv.vip)
+                      + "): the pool changed since the state was saved");
+        } else if (!parse_mac(j["virtualMac"].get<std::string>(), vmac)
+                   || vmac != srv.vmac) {
+            e.add(p + ".virtualMac",
+                  "\"" + j["virtualMac"].get<std::string>() + "\" is not MAC "
+                      + std::to_string(srv.index)
+                      + " of the deployment's pool (" + format_mac(srv.vmac)
+                      + "): the pool changed since the state was saved");
+        } else if (!parse_ip(j["ip"].get<std::string>(), srv.ip)) {
+            e.add(p + ".ip", "must be an IPv4 address");
+        } else if (!parse_mac(j["mac"].get<std::string>(), srv.mac)
+                   || !is_unicast_mac(srv.mac)) {
+            e.add(p + ".mac", "must be a unicast MAC address");
+        } else if (!parse_services(j["services"], srv.services, why)) {
+            e.add(p + ".services", why);
+        } else if (status != "online" && status != "offline") {
+            e.add(p + ".status", "must be \"online\" or \"offline\"");
+        } else if (srv.index >= next_unused) {
+            e.add(p + ".index", std::to_string(srv.index)
+                                    + " is not below next_unused ("
+                                    + std::to_string(next_unused) + ")");
+        } else if (!used.insert(srv.index).second) {
+            e.add(p + ".index", "pool address " + std::to_string(srv.index)
+                                    + " is given to two servers");
+        } else {
+            for (const auto &[v, other] : servers) {
+                if (other.ip == srv.ip || other.mac == srv.mac) {
+                    e.add(p + ".ip",
+                          format_ip(srv.ip) + " (" + format_mac(srv.mac)
+                              + ") is already the server of " + format_ip(v));
+                    break;
+                }
+            }
+            srv.online = status == "online";
+            servers.emplace(srv.vip, std::move(srv));
+        }
+    }
+    std::deque<size_t> freed;
+    const json &fl = state["freed"];
+    for (size_t i = 0; i < fl.size(); i++) {
+        const std::string p = index_path(path + ".freed", i);
+        if (!fl[i].is_number_unsigned()
+            || fl[i].get<size_t>() >= next_unused) {
+            e.add(p, "must be a pool index below next_unused ("
+                         + std::to_string(next_unused) + ")");
+        } else if (!used.insert(fl[i].get<size_t>()).second) {
+            e.add(p, std::to_string(fl[i].get<size_t>())
+                         + " is in use or freed twice");
+        } else {
+            freed.push_back(fl[i].get<size_t>());
+        }
+    }
+    if (e.count() != before) {
+        return false;
+    }
+    servers_ = std::move(servers);
+    next_unused_ = next_unused;
+    freed_ = std::move(freed);
+    reports_.clear();
+    controller_stored_ = 0;
+    fx.flows_changed = true;
+    return true;
 }
 
 }  // namespace cxxa::controller

@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app.h"
+#include "json_check.h"
 #include "rest_json.h"
 
 #include "apps/amd/amd_section.h"
@@ -75,6 +76,18 @@ class AmdService {
                    AmdEffects &);
 
     nlohmann::json counters() const;
+
+    // Durable state: every subscription (virtual and physical addresses,
+    // status, services) and the pool's order (next never-used address,
+    // freed ones oldest first), so that a restarted controller hands out
+    // the same addresses.  Requests kept by the controller store and the
+    // counters are not part of it.
+    nlohmann::json save_state() const;
+    // Replaces the subscriptions and the pool's order with 'state' (what
+    // save_state() wrote) if it is valid against the settings: errors as
+    // "PATH.field: why" under 'path', and nothing changed, otherwise.
+    bool restore(const nlohmann::json &state, const std::string &path,
+                 Errors &, AmdEffects &);
 
   private:
     struct Stored {
