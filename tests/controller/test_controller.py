@@ -578,7 +578,7 @@ class ControllerTest(unittest.TestCase):
             st, r = a.request('POST', '/amd/server/subscription/json',
                               json.dumps({'ip': '10.0.0.%d' % i,
                                           'mac': '00:00:00:00:00:%d' % i,
-                                          'services': [{'port': 9000,
+                                          'services': [{'port': '9000',
                                                         'description':
                                                         'echo'}]}))
             self.assertEqual(st, 200, r)

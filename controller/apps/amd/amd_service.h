@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -123,7 +124,8 @@ class AmdService {
     void release_controller_store(Server &, AmdEffects &);
     Server *find(const nlohmann::json &body, AmdReply &);
     Server *parse_request(const std::string &body, nlohmann::json &req,
-                          AmdReply &);
+                          AmdReply &,
+                          std::initializer_list<const char *> keys);
     nlohmann::json server_json(const Server &) const;
 
     AmdSettings settings_;
