@@ -97,6 +97,27 @@ class App {
     // Adds its fields to switch 'sw''s entry in GET /switches ('sw' may
     // be a connection that is in no deployment).
     virtual void switch_json(const std::string &sw, nlohmann::json &) const {}
+
+    // Durable state (--state=FILE; the core owns the file, one section per
+    // application).  What must survive a controller restart, as JSON;
+    // nullopt if the application keeps nothing.  Written after every call
+    // whose Effects have state_changed.
+    virtual std::optional<nlohmann::json> save_state() const
+    {
+        return std::nullopt;
+    }
+    // Validates 'state' (what save_state() wrote) against the running
+    // deployment, errors as "PATH.field: why" under 'path'; changes
+    // nothing.  The default refuses any section: the application keeps
+    // no state.
+    virtual void check_state(const nlohmann::json &state,
+                             const std::string &path, Errors &e) const
+    {
+        e.add(path, "this application keeps no state");
+    }
+    // Replaces the durable state with 'state', which check_state() passed
+    // (so it cannot fail).  Called at start, after configure().
+    virtual Effects load_state(const nlohmann::json &state) { return {}; }
 };
 
 class AppType {

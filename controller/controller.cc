@@ -4,11 +4,11 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <fstream>
 #include <sstream>
 #include <unistd.h>
 
 #include "ofp_flows.h"
+#include "state_file.h"
 
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/poll-loop.h"
@@ -28,48 +28,6 @@ using nlohmann::json;
 namespace {
 
 constexpr size_t kMaxPassive = 1024;  // Accepted connections at once.
-constexpr size_t kMaxFileSize = 16 << 20;
-
-bool read_file(const std::string &path, std::string &text, std::string &error)
-{
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        error = path + ": cannot open: " + strerror(errno);
-        return false;
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    text = ss.str();
-    if (text.size() > kMaxFileSize) {
-        error = path + ": larger than 16 MiB";
-        return false;
-    }
-    return true;
-}
-
-// Writes 'text' to 'path' atomically: a temporary file in the same
-// directory, fsync'd, renamed over it.
-bool write_file(const std::string &path, const std::string &text,
-                std::string &error)
-{
-    std::string tmp = path + ".tmp";
-    FILE *f = fopen(tmp.c_str(), "w");
-    if (!f) {
-        error = tmp + ": " + strerror(errno);
-        return false;
-    }
-    bool ok = fwrite(text.data(), 1, text.size(), f) == text.size()
-              && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    int saved = errno;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp.c_str(), path.c_str())) {
-        error = path + ": " + strerror(ok ? errno : saved);
-        unlink(tmp.c_str());
-        return false;
-    }
-    return true;
-}
-
 }  // namespace
 
 Controller::Controller(std::string deployment_file, uint32_t passive_versions)
@@ -130,7 +88,7 @@ int Controller::listen(const std::string &target)
 bool Controller::reload(std::vector<std::string> &errors)
 {
     std::string text, error;
-    if (!read_file(file_, text, error)) {
+    if (!read_text_file(file_, text, error)) {
         errors.push_back(error);
         n_reload_failures_++;
         return false;
@@ -159,7 +117,7 @@ bool Controller::replace(const std::string &text,
         return false;
     }
     std::string error;
-    if (!write_file(file_, d->source.dump(2) + "\n", error)) {
+    if (!write_file_atomic(file_, d->source.dump(2) + "\n", error)) {
         errors.push_back("cannot save the deployment, nothing changed: "
                          + error);
         http_status = 500;
@@ -271,6 +229,77 @@ void Controller::apply_effects(size_t app, Effects &fx, SwitchConn *origin)
             c->forward(f);
         }
     }
+    if (fx.state_changed && !state_file_.empty()) {
+        save_state();
+    }
+}
+
+bool Controller::load_state(std::vector<std::string> &errors)
+{
+    if (state_file_.empty()) {
+        return true;
+    }
+    if (access(state_file_.c_str(), F_OK) && errno == ENOENT) {
+        VLOG_INFO("%s: no state file yet: starting with no saved state",
+                  state_file_.c_str());
+        return true;
+    }
+    std::string text, error;
+    if (!read_text_file(state_file_, text, error)) {
+        errors.push_back(error);
+        return false;
+    }
+    Errors e(errors);
+    json sections;
+    if (!decode_state(text, sections, e)) {
+        return false;
+    }
+    /* Every section is checked before any is applied. */
+    for (const auto &[name, section] : sections.items()) {
+        const App *app = nullptr;
+        for (const auto &a : apps_) {
+            app = a->name() == name ? a.get() : app;
+        }
+        if (!app) {
+            e.add("apps." + name, "no such application in this controller");
+        } else {
+            app->check_state(section, "apps." + name, e);
+        }
+    }
+    if (e.count()) {
+        return false;
+    }
+    for (size_t i = 0; i < apps_.size(); i++) {
+        if (sections.contains(apps_[i]->name())) {
+            Effects fx = apps_[i]->load_state(sections[apps_[i]->name()]);
+            fx.state_changed = false;
+            apply_effects(i, fx, nullptr);
+        }
+    }
+    VLOG_INFO("%s: state loaded (%zu sections)", state_file_.c_str(),
+              sections.size());
+    return true;
+}
+
+/* Writes every application's durable state to the state file.  A failed
+ * write is logged and counted (GET /health); the file keeps the last
+ * state written. */
+void Controller::save_state()
+{
+    json sections = json::object();
+    for (const auto &app : apps_) {
+        if (auto s = app->save_state()) {
+            sections[app->name()] = std::move(*s);
+        }
+    }
+    std::string error;
+    if (write_file_atomic(state_file_, encode_state(sections), error)) {
+        n_state_saves_++;
+        return;
+    }
+    n_state_save_failures_++;
+    last_state_error_ = error;
+    VLOG_ERR("state not saved: %s", error.c_str());
 }
 
 void Controller::when(std::function<bool()> ready,
@@ -522,6 +551,14 @@ json Controller::health() const
         {"reload_failures", n_reload_failures_},
         {"passive_refused", n_passive_refused_},
     };
+    if (!state_file_.empty()) {
+        j["state"] = {{"file", state_file_},
+                      {"saves", n_state_saves_},
+                      {"save_failures", n_state_save_failures_},
+                      {"last_error", last_state_error_.empty()
+                                         ? json(nullptr)
+                                         : json(last_state_error_)}};
+    }
     for (size_t i = 0; i < apps_.size(); i++) {
         if (auto h = apps_[i]->health()) {
             if (h->is_object()) {

@@ -47,6 +47,14 @@ class Controller {
     bool replace(const std::string &text, std::vector<std::string> &errors,
                  int &http_status);
 
+    // The durable state file (--state); "" (the default): none.
+    void set_state_file(std::string path) { state_file_ = std::move(path); }
+    // Loads the state file into the applications, after the first
+    // deployment is running: every section is checked first, and nothing
+    // is applied unless all pass.  A missing file is an empty state.
+    // False with "FIELD: why" errors; the file is not touched.
+    bool load_state(std::vector<std::string> &errors);
+
     void run();
     void wait();
 
@@ -80,12 +88,16 @@ class Controller {
                    uint32_t in_port);
     void apply_effects(size_t app, Effects &, SwitchConn *origin);
     void run_apps();
+    void save_state();
     void run_waiters();
     SwitchConn *conn_by_name(const std::string &, SwitchConn *hint = nullptr);
     template <class F>
     void for_each_conn(F f);
 
     std::string file_;
+    std::string state_file_;
+    uint64_t n_state_saves_ = 0, n_state_save_failures_ = 0;
+    std::string last_state_error_;
     uint32_t passive_versions_;
     Deployment deployment_;
     uint64_t generation_ = 0;

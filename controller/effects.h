@@ -37,11 +37,14 @@ struct Effects {
     std::set<std::string> flows_changed;  // or these switches' ...
     std::vector<PacketOut> packet_outs;   // ... then these, in order.
     std::vector<Forward> forwards;
+    // The application's durable state (App::save_state) changed: the core
+    // writes the state file (--state) before the REST reply goes out.
+    bool state_changed = false;
 
     bool empty() const
     {
         return !all_flows_changed && flows_changed.empty()
-               && packet_outs.empty() && forwards.empty();
+               && packet_outs.empty() && forwards.empty() && !state_changed;
     }
 };
 

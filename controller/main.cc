@@ -37,6 +37,7 @@ struct Options {
     std::string deployment;
     std::string rest = "127.0.0.1:8080";
     std::string unixctl;
+    std::string state;
     uint32_t versions = cxxa::controller::kOf10 | cxxa::controller::kOf13;
     std::vector<std::string> listen;
 };
@@ -60,6 +61,12 @@ OVS_NO_RETURN void usage()
            "(default\n"
            "                          OpenFlow10,OpenFlow13)\n"
            "  --unixctl=SOCKET        override default control socket name\n"
+           "  --state=FILE            keep the applications' state (AMD "
+           "subscriptions,\n"
+           "                          NAT REST changes) in FILE across "
+           "restarts\n"
+           "                          (default: none, state is lost on "
+           "exit)\n"
            "  -h, --help              display this help message\n"
            "  -V, --version           display version information\n",
            program_name, program_name);
@@ -76,6 +83,7 @@ Options parse_options(int argc, char *argv[])
         OPT_REST,
         OPT_UNIXCTL,
         OPT_OPENFLOW,
+        OPT_STATE,
         VLOG_OPTION_ENUMS,
         DAEMON_OPTION_ENUMS,
         SSL_OPTION_ENUMS,
@@ -85,6 +93,7 @@ Options parse_options(int argc, char *argv[])
         {"rest", required_argument, NULL, OPT_REST},
         {"unixctl", required_argument, NULL, OPT_UNIXCTL},
         {"openflow", required_argument, NULL, OPT_OPENFLOW},
+        {"state", required_argument, NULL, OPT_STATE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         DAEMON_LONG_OPTIONS,
@@ -109,6 +118,12 @@ Options parse_options(int argc, char *argv[])
             break;
         case OPT_UNIXCTL:
             o.unixctl = optarg;
+            break;
+        case OPT_STATE:
+            if (!*optarg) {
+                ovs_fatal(0, "--state: a file name is required");
+            }
+            o.state = optarg;
             break;
         case OPT_OPENFLOW:
             o.versions = ofputil_versions_from_string(optarg);
@@ -215,6 +230,20 @@ int main(int argc, char *argv[])
         }
         ovs_fatal(0, "%s: invalid deployment, not starting",
                   o.deployment.c_str());
+    }
+    /* A state file that cannot be read whole is refused and left as it
+     * is: starting empty would overwrite it at the first change. */
+    controller.set_state_file(o.state);
+    if (!controller.load_state(errors)) {
+        for (const std::string &e : errors) {
+            fprintf(stderr, "%s: %s\n", o.state.c_str(), e.c_str());
+            VLOG_ERR("%s: %s", o.state.c_str(), e.c_str());
+        }
+        ovs_fatal(0,
+                  "%s: state file refused, not starting (the file is "
+                  "unchanged: fix it, or move it away to start with no "
+                  "saved state)",
+                  o.state.c_str());
     }
 
     struct unixctl_server *unixctl;

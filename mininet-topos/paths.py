@@ -29,4 +29,5 @@ PORTS = {
     'paxos': {'rest': 18299, 'of': 16753},
     'amd': {'rest': 18399, 'of': 16853},
     'nat': {'rest': 18398, 'of': 16854},
+    'amd-floodlight': {'rest': 18397, 'of': 16855},
 }

@@ -527,6 +527,114 @@ class ControllerTest(unittest.TestCase):
         self.assertRegex(vlog, r'SSL_accept: .*(certificate|unknown ca)')
         sh('ovs-vsctl del-ssl')
 
+    # ---- Durable state: a restarted controller has the REST changes. ----
+    @staticmethod
+    def amd_nat(base):
+        return {
+            'description': 'AMD on br1, br2; a NAT router on r1',
+            'switches': [
+                {'name': 'br1', 'connect': 'tcp:127.0.0.1:%d' % base,
+                 'ports': {'h1': 1, 's2': 2}},
+                {'name': 'br2', 'connect': 'tcp:127.0.0.1:%d' % (base + 1),
+                 'ports': {'srv': 1, 's1': 2}},
+                {'name': 'r1', 'connect': 'tcp:127.0.0.1:%d' % (base + 2),
+                 'ports': {'inside-a': 1, 'inside-b': 2, 'outside': 3,
+                           'spare': 4}}],
+            'links': [{'a': 'br1:s2', 'b': 'br2:s1'}],
+            'amd': {'switches': ['br1', 'br2'],
+                    'pool': {'cidr': '10.0.0.192/29',
+                             'mac_prefix': '02:a0'}},
+            'nat': {'routers': [{
+                'switch': 'r1',
+                'interfaces': [
+                    {'port': 'inside-a', 'address': '10.0.1.1/24'},
+                    {'port': 'inside-b', 'address': '10.0.2.1/24'},
+                    {'port': 'outside', 'address': '198.51.100.1/24',
+                     'gateway': '198.51.100.2', 'outside': True}],
+                'ports': '16384-61439'}]}}
+
+    @staticmethod
+    def durable_replies(c):
+        nat = c.get('/nat/routers')
+        for r in nat['routers']:
+            del r['counters']          # They start again at zero,
+            del r['gateway']['arp_requests']   # so do the ARP retries.
+        info = c.get('/amd/server/info/json')
+        for s in info['availableServices']:
+            for rep in s['switches'].values():
+                rep.pop('report_age_ms', None)
+        return {'amd': info, 'nat': nat}
+
+    def test_state_survives_restart(self):
+        bridges = ['br1', 'br2', 'r1']
+        add_bridges(bridges, ptcp_base=16691)
+        d = self.amd_nat(16691)
+        state = os.path.join(WORK, 'durable-state.json')
+        if os.path.exists(state):
+            os.unlink(state)
+        a = self.controller(d, extra=['--state=' + state])
+        a.wait_in_sync(bridges)
+        for i in (10, 11, 12):
+            st, r = a.request('POST', '/amd/server/subscription/json',
+                              json.dumps({'ip': '10.0.0.%d' % i,
+                                          'mac': '00:00:00:00:00:%d' % i,
+                                          'services': [{'port': '9000',
+                                                        'description':
+                                                        'echo'}]}))
+            self.assertEqual(st, 200, r)
+        for method, path, body in (
+                ('DELETE', '/amd/server/subscription/json',
+                 {'virtualIp': '10.0.0.193'}),
+                ('PUT', '/amd/server/status/json',
+                 {'newStatus': 'offline', 'virtualIp': '10.0.0.194'}),
+                ('POST', '/nat/router/interface',
+                 {'router': 'r1', 'port': 'spare',
+                  'address': '10.0.3.1/24'}),
+                ('POST', '/nat/router/host',
+                 {'router': 'r1', 'ip': '10.0.3.7',
+                  'mac': '00:00:00:00:03:07'}),
+                ('POST', '/nat/router/forward',
+                 {'router': 'r1', 'proto': 'udp', 'to': '10.0.3.7:53'})):
+            st, r = a.request(method, path, json.dumps(body))
+            self.assertEqual(st, 200, (path, r))
+        a.wait_in_sync(bridges)
+        before = self.durable_replies(a)
+        installed = {b: owned(b) for b in bridges}
+        self.assertEqual(a.get('/health')['state']['saves'], 8)
+        with open(state) as f:
+            saved = f.read()
+        a.stop()                       # The flows stay on the switches.
+
+        # The restart: same deployment, same state file.
+        b = self.controller(d, extra=['--state=' + state])
+        b.wait_in_sync(bridges)
+        self.maxDiff = None
+        self.assertEqual(self.durable_replies(b), before)
+        self.assertEqual({br: owned(br) for br in bridges}, installed)
+        for br in bridges:
+            sync = b.switch(br)['last_sync']
+            self.assertEqual((sync['added'], sync['removed']), (0, 0),
+                             '%s: %s' % (br, sync))
+        # The pool's order came back: the freed .193 is handed out last.
+        st, r = b.request('POST', '/amd/server/subscription/json',
+                          json.dumps({'ip': '10.0.0.20',
+                                      'mac': '00:00:00:00:00:20'}))
+        self.assertEqual(r.get('virtualIp'), '10.0.0.196', r)
+        b.stop()
+
+        # A damaged file: refused, the controller does not start, the file
+        # is left as it is.
+        damaged = saved.replace('10.0.0.194', '10.0.0.195', 1)
+        with open(state, 'w') as f:
+            f.write(damaged)
+        c = self.controller(d, extra=['--state=' + state],
+                            expect_start=False)
+        self.assertNotEqual(c.start.returncode, 0)
+        self.assertIn('sha1: does not match', c.start.stderr)
+        self.assertIn('not starting', c.start.stderr)
+        with open(state) as f:
+            self.assertEqual(f.read(), damaged)
+
     # ---- Daemon habits: --user drops root and capabilities. ----
     def test_runs_unprivileged_with_user(self):
         if os.geteuid() != 0:

@@ -44,7 +44,8 @@ def run_seed(args):
         svc = info['availableServices']
         c.check('info after subscription', len(svc) == 1
                 and svc[0]['virtualIp'] == vip
-                and svc[0]['services'][0]['port'] == PORT, info)
+                and svc[0]['services'] == ['%d: UDP echo' % PORT]
+                and svc[0]['serviceList'][0]['port'] == PORT, info)
         # The switch answers ARP for the virtual address; replies come
         # from it (rewritten back by the switch).
         src = h1.cmd('%s %s probe --dst %s --port %d'
@@ -62,7 +63,8 @@ def run_seed(args):
                            ({'ip': SERVER_IP, 'mac': SERVER_MAC},
                             'already subscribed'),
                            ({'newStatus': 'offline',
-                             'virtualIp': '10.0.0.250'}, 'no server')):
+                             'virtualIp': '10.0.0.250'},
+                            'No such subscribed server')):
             path = 'status' if 'newStatus' in str(body) else 'subscription'
             method = 'PUT' if path == 'status' else 'POST'
             r = nw.curl(method, path, body)

@@ -70,6 +70,7 @@ class AmdApp : public App {
                 AmdEffects afx;
                 AmdReply r = (amd_.*h)(call.body, afx);
                 merge(afx, fx);
+                fx.state_changed = r.http == 200;
                 return r;
             };
         };
@@ -104,6 +105,31 @@ class AmdApp : public App {
     std::optional<json> health() const override
     {
         return amd_.settings().enabled ? amd_.counters() : json(nullptr);
+    }
+
+    /* Subscriptions and the pool's order survive a restart (--state). */
+    std::optional<json> save_state() const override
+    {
+        return amd_.save_state();
+    }
+
+    void check_state(const json &state, const std::string &path,
+                     Errors &e) const override
+    {
+        AmdService trial = amd_;
+        AmdEffects afx;
+        trial.restore(state, path, e, afx);
+    }
+
+    Effects load_state(const json &state) override
+    {
+        std::vector<std::string> lines;
+        Errors e(lines);
+        AmdEffects afx;
+        amd_.restore(state, "amd", e, afx);
+        Effects fx;
+        merge(afx, fx);
+        return fx;
     }
 
   private:

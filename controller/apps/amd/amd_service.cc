@@ -1,6 +1,8 @@
 #include "apps/amd/amd_service.h"
 
 #include <algorithm>
+#include <initializer_list>
+#include <set>
 
 #include "amd/amd_report.h"
 #include "inet_text.h"
@@ -48,6 +50,116 @@ std::vector<uint8_t> trigger_frame(uint32_t vip, uint64_t vmac)
     udp[3] = 9; /* Discard. */
     udp[5] = 8; /* Length. */
     return f;
+}
+
+// A value the Floodlight module reads with Jackson's asText(): a string,
+// or a number or boolean as its text.  False for anything else.
+bool as_text(const json &v, std::string &out)
+{
+    if (v.is_string()) {
+        out = v.get<std::string>();
+    } else if (v.is_number() || v.is_boolean()) {
+        out = v.dump();
+    } else {
+        return false;
+    }
+    return true;
+}
+
+// A subscription's "services": an array of {"port", "description"}, as
+// the Floodlight module takes them (both read with asText(): "port" may be
+// 5000 or "5000", "description" a string, number or boolean), normalised
+// to {"port": 5000, "description": "text"} in 'out'.  Else false with
+// 'where' (the element and field: "", "[1]", "[1].port") and 'why'.
+bool parse_services(const json &in, json &out, std::string &where,
+                    std::string &why)
+{
+    if (!in.is_array()) {
+        why = "must be an array of {\"port\", \"description\"}";
+        return false;
+    }
+    json list = json::array();
+    for (size_t i = 0; i < in.size(); i++) {
+        const json &s = in[i];
+        where = "[" + std::to_string(i) + "]";
+        if (!s.is_object()) {
+            why = "must be an object {\"port\", \"description\"}";
+            return false;
+        }
+        for (const auto &[key, v] : s.items()) {
+            if (key != "port" && key != "description") {
+                where += "." + key;
+                why = "unknown field";
+                return false;
+            }
+        }
+        std::string port, description;
+        unsigned long n = 0;
+        bool ok = s.contains("port") && as_text(s["port"], port)
+                  && !port.empty() && port.size() <= 5
+                  && port.find_first_not_of("0123456789") == std::string::npos;
+        if (ok) {
+            n = std::stoul(port);
+            ok = n >= 1 && n <= 65535;
+        }
+        if (!ok) {
+            where += ".port";
+            why = "required, 1 to 65535 (a number or a string of digits)";
+            return false;
+        }
+        if (s.contains("description")
+            && !as_text(s["description"], description)) {
+            where += ".description";
+            why = "must be a string";
+            return false;
+        }
+        list.push_back({{"port", n}, {"description", description}});
+    }
+    out = std::move(list);
+    return true;
+}
+
+// The services as the Floodlight module's info lists them: "PORT: TEXT".
+json service_texts(const json &services)
+{
+    json out = json::array();
+    for (const json &s : services) {
+        out.push_back(std::to_string(s["port"].get<unsigned>()) + ": "
+                      + s["description"].get<std::string>());
+    }
+    return out;
+}
+
+// The request's first key not in 'keys', as a 400 in 'reply'.
+bool only_keys(const json &req, std::initializer_list<const char *> keys,
+               AmdReply &reply)
+{
+    for (const auto &[key, v] : req.items()) {
+        bool known = false;
+        for (const char *k : keys) {
+            known = known || key == k;
+        }
+        if (!known) {
+            reply = error(400, "\"" + key + "\": unknown field");
+            return false;
+        }
+    }
+    return true;
+}
+
+// Field 'key' read as the Floodlight module reads it (asText()), then
+// parsed as an IPv4 address; else a 400 in 'reply' naming it.
+bool get_text_ip(const json &req, const char *key, uint32_t &ip,
+                 AmdReply &reply)
+{
+    std::string text;
+    if (!req.contains(key) || !as_text(req[key], text)
+        || !parse_ip(text, ip)) {
+        reply = error(400, std::string("\"") + key
+                               + "\": required, an IPv4 address");
+        return false;
+    }
+    return true;
 }
 
 }  // namespace
@@ -240,23 +352,18 @@ AmdReply AmdService::subscribe(const std::string &body, AmdEffects &fx)
                           "\"amd\" section");
     }
     if (!parse_json_body(body, req, reply)
+        || !only_keys(req, {"ip", "mac", "services"}, reply)
         || !get_json_ip(req, "ip", ip, reply)
         || !get_json_mac(req, "mac", mac, reply, true)) {
         n_rejected_++;
         return reply;
     }
-    json services = req.value("services", json::array());
-    bool ok = services.is_array();
-    for (const json &s : ok ? services : json::array()) {
-        ok &= s.is_object() && s.contains("port")
-              && s["port"].is_number_unsigned() && s["port"] >= 1
-              && s["port"] <= 65535
-              && (!s.contains("description") || s["description"].is_string());
-    }
-    if (!ok) {
+    json services;
+    std::string where, why;
+    if (!parse_services(req.value("services", json::array()), services, where,
+                        why)) {
         n_rejected_++;
-        return error(400, "\"services\": must be an array of {\"port\": "
-                          "1..65535, \"description\": string}");
+        return error(400, "\"services\"" + where + ": " + why);
     }
     for (const auto &[vip, srv] : servers_) {
         if (srv.ip == ip || srv.mac == mac) {
@@ -269,9 +376,10 @@ AmdReply AmdService::subscribe(const std::string &body, AmdEffects &fx)
     std::optional<size_t> index = allocate();
     if (!index) {
         n_rejected_++;
-        return error(409, "virtual address pool exhausted ("
+        return error(409, "Failed to subscribe server, no available "
+                          "addresses (the pool has "
                               + std::to_string(settings_.pool_size)
-                              + " addresses)");
+                              + ", all in use)");
     }
     Server srv;
     srv.index = *index;
@@ -301,12 +409,12 @@ AmdReply AmdService::subscribe(const std::string &body, AmdEffects &fx)
 AmdService::Server *AmdService::find(const json &req, AmdReply &reply)
 {
     uint32_t vip;
-    if (!get_json_ip(req, "virtualIp", vip, reply)) {
+    if (!get_text_ip(req, "virtualIp", vip, reply)) {
         return nullptr;
     }
     auto it = servers_.find(vip);
     if (it == servers_.end()) {
-        reply = error(404, "no server subscribed with virtual IP "
+        reply = error(404, "No such subscribed server associated to "
                                + format_ip(vip));
         return nullptr;
     }
@@ -315,11 +423,13 @@ AmdService::Server *AmdService::find(const json &req, AmdReply &reply)
 
 /* A request about one subscribed server: its body parsed into 'req', the
  * server it names returned; or nullptr with the error in 'reply'. */
-AmdService::Server *AmdService::parse_request(const std::string &body,
-                                              json &req, AmdReply &reply)
+AmdService::Server *
+AmdService::parse_request(const std::string &body, json &req, AmdReply &reply,
+                          std::initializer_list<const char *> keys)
 {
     Server *srv = nullptr;
-    if (!parse_json_body(body, req, reply) || !(srv = find(req, reply))) {
+    if (!parse_json_body(body, req, reply) || !only_keys(req, keys, reply)
+        || !(srv = find(req, reply))) {
         n_rejected_++;
     }
     return srv;
@@ -329,8 +439,14 @@ AmdReply AmdService::unsubscribe(const std::string &body, AmdEffects &fx)
 {
     AmdReply reply;
     json req;
-    Server *srv = parse_request(body, req, reply);
+    Server *srv = parse_request(body, req, reply, {"virtualIp", "discard"});
     if (!srv) {
+        std::string vip;
+        if (reply.http == 404 && as_text(req["virtualIp"], vip)) {
+            reply.body["reason"] = "Failed to unsubscribe server, no such "
+                                   "subscribed server associated to "
+                                   + vip;
+        }
         return reply;
     }
     if (req.contains("discard") && !req["discard"].is_boolean()) {
@@ -375,15 +491,32 @@ AmdReply AmdService::set_status(const std::string &body, AmdEffects &fx)
 {
     AmdReply reply;
     json req;
-    Server *srv = parse_request(body, req, reply);
-    if (!srv) {
+    uint32_t vip;
+    std::string status;
+    /* As the Floodlight module: the address must parse, then the status
+     * must be one, then the server must exist and not be in that status
+     * already. */
+    if (!parse_json_body(body, req, reply)
+        || !only_keys(req, {"newStatus", "virtualIp", "ip", "mac"}, reply)
+        || !get_text_ip(req, "virtualIp", vip, reply)) {
+        n_rejected_++;
         return reply;
     }
-    const json status = req.value("newStatus", json());
-    if (status != "online" && status != "offline") {
+    if (!req.contains("newStatus") || !as_text(req["newStatus"], status)
+        || (status != "online" && status != "offline")) {
         n_rejected_++;
-        return error(400, "\"newStatus\": must be \"online\" or "
-                          "\"offline\"");
+        return error(400, "Invalid new status: \"newStatus\" must be "
+                          "\"online\" or \"offline\"");
+    }
+    Server *srv = find(req, reply);
+    if (!srv) {
+        n_rejected_++;
+        return reply;
+    }
+    if (srv->online == (status == "online")) {
+        n_rejected_++;
+        return error(409, "Server associated to " + format_ip(vip)
+                              + " is already " + status);
     }
     if (status == "online") {
         /* The physical address may have changed while offline. */
@@ -395,14 +528,14 @@ AmdReply AmdService::set_status(const std::string &body, AmdEffects &fx)
             n_rejected_++;
             return reply;
         }
-        for (const auto &[vip, other] : servers_) {
-            if (vip != srv->vip && (other.ip == ip || other.mac == mac)) {
+        for (const auto &[v, other] : servers_) {
+            if (v != srv->vip && (other.ip == ip || other.mac == mac)) {
                 n_rejected_++;
                 return error(409, "address " + format_ip(ip) + " ("
                                       + format_mac(mac)
                                       + ") belongs to the server "
                                         "subscribed as "
-                                      + format_ip(vip));
+                                      + format_ip(v));
             }
         }
         if (ip != srv->ip || mac != srv->mac) {
@@ -513,7 +646,8 @@ json AmdService::server_json(const Server &srv) const
               {"virtualMac", format_mac(srv.vmac)},
               {"ip", format_ip(srv.ip)},
               {"mac", format_mac(srv.mac)},
-              {"services", srv.services},
+              {"services", service_texts(srv.services)},
+              {"serviceList", srv.services},
               {"status", srv.online ? "online" : "offline"}};
     uint64_t packets = 0, bytes = 0, drops = 0;
     if (settings_.store == AmdStore::kController) {
@@ -583,6 +717,153 @@ json AmdService::counters() const
             {"bad_reports", n_bad_reports_},
             {"controller_stored", controller_stored_},
             {"controller_drops", n_controller_drops_}};
+}
+
+/* Durable state. */
+
+json AmdService::save_state() const
+{
+    json servers = json::array();
+    for (const auto &[vip, srv] : servers_) {
+        servers.push_back({{"index", srv.index},
+                           {"virtualIp", format_ip(srv.vip)},
+                           {"virtualMac", format_mac(srv.vmac)},
+                           {"ip", format_ip(srv.ip)},
+                           {"mac", format_mac(srv.mac)},
+                           {"services", srv.services},
+                           {"status", srv.online ? "online" : "offline"}});
+    }
+    return {{"servers", servers},
+            {"next_unused", next_unused_},
+            {"freed", json(freed_)}};
+}
+
+bool AmdService::restore(const json &state, const std::string &path, Errors &e,
+                         AmdEffects &fx)
+{
+    const size_t before = e.count();
+    const long long pool = settings_.pool_size;
+    if (!state.is_object()) {
+        e.add(path, "must be an object");
+        return false;
+    }
+    Checked c = check(
+        state, path,
+        {required("servers", JsonType::kArray, "an array of subscriptions"),
+         integer("next_unused", 0, pool, true),
+         required("freed", JsonType::kArray, "an array of pool indexes")},
+        e);
+    if (!c.ok()) {
+        return false;
+    }
+    const json &list = state["servers"];
+    if (!list.empty() && !settings_.enabled) {
+        e.add(path + ".servers",
+              std::to_string(list.size())
+                  + " subscriptions, but the deployment has no \"amd\" "
+                    "section");
+        return false;
+    }
+    const size_t next_unused = state["next_unused"].get<size_t>();
+    std::map<uint32_t, Server> servers;
+    std::set<size_t> used;
+    for (size_t i = 0; i < list.size(); i++) {
+        const std::string p = index_path(path + ".servers", i);
+        const json &j = list[i];
+        if (!j.is_object()) {
+            e.add(p, "must be an object");
+            continue;
+        }
+        Checked sc = check(
+            j, p,
+            {integer("index", 0, pool - 1, true),
+             required("virtualIp", JsonType::kString, "an IPv4 address"),
+             required("virtualMac", JsonType::kString, "a MAC address"),
+             required("ip", JsonType::kString, "an IPv4 address"),
+             required("mac", JsonType::kString, "a unicast MAC address"),
+             required("services", JsonType::kArray, "an array of services"),
+             required("status", JsonType::kString,
+                      "\"online\" or \"offline\"")},
+            e);
+        if (!sc.ok()) {
+            continue;
+        }
+        Server srv;
+        srv.index = j["index"].get<size_t>();
+        srv.vip = settings_.vip(srv.index);
+        srv.vmac = settings_.vmac(srv.index);
+        uint32_t vip;
+        uint64_t vmac;
+        const std::string status = j["status"].get<std::string>();
+        std::string where, why;
+        if (!parse_ip(j["virtualIp"].get<std::string>(), vip)
+            || vip != srv.vip) {
+            e.add(p + ".virtualIp",
+                  "\"" + j["virtualIp"].get<std::string>()
+                      + "\" is not address " + std::to_string(srv.index)
+                      + " of the deployment's pool (" + format_ip(srv.vip)
+                      + "): the pool changed since the state was saved");
+        } else if (!parse_mac(j["virtualMac"].get<std::string>(), vmac)
+                   || vmac != srv.vmac) {
+            e.add(p + ".virtualMac",
+                  "\"" + j["virtualMac"].get<std::string>() + "\" is not MAC "
+                      + std::to_string(srv.index)
+                      + " of the deployment's pool (" + format_mac(srv.vmac)
+                      + "): the pool changed since the state was saved");
+        } else if (!parse_ip(j["ip"].get<std::string>(), srv.ip)) {
+            e.add(p + ".ip", "must be an IPv4 address");
+        } else if (!parse_mac(j["mac"].get<std::string>(), srv.mac)
+                   || !is_unicast_mac(srv.mac)) {
+            e.add(p + ".mac", "must be a unicast MAC address");
+        } else if (!parse_services(j["services"], srv.services, where, why)) {
+            e.add(p + ".services" + where, why);
+        } else if (status != "online" && status != "offline") {
+            e.add(p + ".status", "must be \"online\" or \"offline\"");
+        } else if (srv.index >= next_unused) {
+            e.add(p + ".index", std::to_string(srv.index)
+                                    + " is not below next_unused ("
+                                    + std::to_string(next_unused) + ")");
+        } else if (!used.insert(srv.index).second) {
+            e.add(p + ".index", "pool address " + std::to_string(srv.index)
+                                    + " is given to two servers");
+        } else {
+            for (const auto &[v, other] : servers) {
+                if (other.ip == srv.ip || other.mac == srv.mac) {
+                    e.add(p + ".ip",
+                          format_ip(srv.ip) + " (" + format_mac(srv.mac)
+                              + ") is already the server of " + format_ip(v));
+                    break;
+                }
+            }
+            srv.online = status == "online";
+            servers.emplace(srv.vip, std::move(srv));
+        }
+    }
+    std::deque<size_t> freed;
+    const json &fl = state["freed"];
+    for (size_t i = 0; i < fl.size(); i++) {
+        const std::string p = index_path(path + ".freed", i);
+        if (!fl[i].is_number_unsigned()
+            || fl[i].get<size_t>() >= next_unused) {
+            e.add(p, "must be a pool index below next_unused ("
+                         + std::to_string(next_unused) + ")");
+        } else if (!used.insert(fl[i].get<size_t>()).second) {
+            e.add(p, std::to_string(fl[i].get<size_t>())
+                         + " is in use or freed twice");
+        } else {
+            freed.push_back(fl[i].get<size_t>());
+        }
+    }
+    if (e.count() != before) {
+        return false;
+    }
+    servers_ = std::move(servers);
+    next_unused_ = next_unused;
+    freed_ = std::move(freed);
+    reports_.clear();
+    controller_stored_ = 0;
+    fx.flows_changed = true;
+    return true;
 }
 
 }  // namespace cxxa::controller

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app.h"
+#include "json_check.h"
 #include "rest_json.h"
 
 #include "apps/amd/amd_section.h"
@@ -76,6 +78,18 @@ class AmdService {
 
     nlohmann::json counters() const;
 
+    // Durable state: every subscription (virtual and physical addresses,
+    // status, services) and the pool's order (next never-used address,
+    // freed ones oldest first), so that a restarted controller hands out
+    // the same addresses.  Requests kept by the controller store and the
+    // counters are not part of it.
+    nlohmann::json save_state() const;
+    // Replaces the subscriptions and the pool's order with 'state' (what
+    // save_state() wrote) if it is valid against the settings: errors as
+    // "PATH.field: why" under 'path', and nothing changed, otherwise.
+    bool restore(const nlohmann::json &state, const std::string &path,
+                 Errors &, AmdEffects &);
+
   private:
     struct Stored {
         std::string sw;
@@ -110,7 +124,8 @@ class AmdService {
     void release_controller_store(Server &, AmdEffects &);
     Server *find(const nlohmann::json &body, AmdReply &);
     Server *parse_request(const std::string &body, nlohmann::json &req,
-                          AmdReply &);
+                          AmdReply &,
+                          std::initializer_list<const char *> keys);
     nlohmann::json server_json(const Server &) const;
 
     AmdSettings settings_;

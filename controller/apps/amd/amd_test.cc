@@ -149,7 +149,9 @@ TEST_F(AmdServiceTest, SubscribeGivesVirtualAddressesAndFlows)
     json info = amd.info();
     ASSERT_EQ(info["availableServices"].size(), 1u);
     EXPECT_EQ(info["availableServices"][0]["virtualIp"], "10.0.0.193");
-    EXPECT_EQ(info["availableServices"][0]["services"][0]["port"], 9000);
+    EXPECT_EQ(info["availableServices"][0]["services"],
+              json::parse(R"(["9000: echo"])"));
+    EXPECT_EQ(info["availableServices"][0]["serviceList"][0]["port"], 9000);
     EXPECT_EQ(info["availableServices"][0]["status"], "online");
 }
 
@@ -180,7 +182,7 @@ TEST_F(AmdServiceTest, BadRequestsChangeNothing)
     EXPECT_EQ(call(&AmdService::set_status,
                    R"({"newStatus": "offline", "virtualIp": "10.0.0.200"})")
                   .body["reason"],
-              "no server subscribed with virtual IP 10.0.0.200");
+              "No such subscribed server associated to 10.0.0.200");
     EXPECT_EQ(call(&AmdService::unsubscribe, R"({"virtualIp": 5})").http, 400);
     EXPECT_TRUE(fx.packet_outs.empty());
 }
@@ -195,8 +197,8 @@ TEST_F(AmdServiceTest, DuplicateSubscriptionAndExhaustedPoolAreRefused)
                                 "already subscribed as 10.0.0.193");
     call(&AmdService::subscribe, sub("10.0.0.10", "00:00:00:00:00:0a"));
     r = call(&AmdService::subscribe, sub("10.0.0.11", "00:00:00:00:00:0b"));
-    EXPECT_EQ(r.body["reason"], "virtual address pool exhausted (2 "
-                                "addresses)");
+    EXPECT_EQ(r.body["reason"], "Failed to subscribe server, no available "
+                                "addresses (the pool has 2, all in use)");
     EXPECT_FALSE(fx.flows_changed);
 }
 
@@ -364,4 +366,155 @@ TEST(AmdSectionTest, SwitchFlowsUseAmdActions)
                   "actions=amd:nosuchthing"]}]})J"));
     EXPECT_FALSE(has_error(e, "switches[0].flows[0]"));
     EXPECT_TRUE(has_error(e, "switches[0].flows[1]: "));
+}
+
+// What a client written for the Floodlight AMD module sends and expects
+// (its REST handlers read every value with Jackson's asText(), answer
+// {"status": "Success"|"Error", "reason"}): accepted bodies are accepted,
+// refused ones refused with nothing changed.
+struct FloodlightCompatTest : AmdServiceTest {
+    std::string vip;
+
+    void SetUp() override
+    {
+        AmdServiceTest::SetUp();
+        AmdReply r = call(&AmdService::subscribe,
+                          R"({"ip": "10.0.0.3", "mac": "00:00:00:00:00:03",
+                              "services": [{"port": "5000",
+                                            "description": "echo"}]})");
+        ASSERT_EQ(r.body["status"], "Success") << r.body.dump();
+        vip = r.body["virtualIp"];
+    }
+
+    // 'body' to 'f' is refused with 'http' and a reason containing
+    // 'reason'; no state, flow or packet-out changes.
+    void refused(AmdReply (AmdService::*f)(const std::string &, AmdEffects &),
+                 const std::string &body, int http, const std::string &reason)
+    {
+        json before = amd.info(), state = amd.save_state();
+        AmdReply r = call(f, body);
+        EXPECT_EQ(r.http, http) << body;
+        EXPECT_EQ(r.body["status"], "Error") << body;
+        EXPECT_NE(r.body.value("reason", "").find(reason), std::string::npos)
+            << body << " -> " << r.body.dump();
+        EXPECT_FALSE(fx.flows_changed) << body;
+        EXPECT_TRUE(fx.packet_outs.empty()) << body;
+        EXPECT_EQ(amd.info(), before) << body;
+        EXPECT_EQ(amd.save_state(), state) << body;
+    }
+    std::string status(const char *s, const std::string &extra = "")
+    {
+        return R"({"newStatus": ")" + std::string(s) + R"(", "virtualIp": ")"
+               + vip + "\"" + extra + "}";
+    }
+};
+
+TEST_F(FloodlightCompatTest, ValuesMayBeStringsOrNumbers)
+{
+    /* "port" as the string "5000" (SetUp) and as the number 5001;
+     * "description" as a number (asText() gives "42"). */
+    AmdReply r = call(&AmdService::subscribe,
+                      R"({"ip": "10.0.0.4", "mac": "00:00:00:00:00:04",
+                          "services": [{"port": 5001, "description": 42},
+                                       {"port": "5002", "description": "b"}]})");
+    ASSERT_EQ(r.body["status"], "Success") << r.body.dump();
+    EXPECT_TRUE(r.body.contains("virtualIp"));
+    json info = amd.info()["availableServices"];
+    EXPECT_EQ(info[0]["services"], json::parse(R"(["5000: echo"])"));
+    EXPECT_EQ(info[1]["services"], json::parse(R"(["5001: 42", "5002: b"])"));
+    EXPECT_EQ(info[1]["serviceList"][0],
+              json::parse(R"({"port": 5001, "description": "42"})"));
+}
+
+TEST_F(FloodlightCompatTest, RepliesCarryTheModulesFields)
+{
+    json info = amd.info();
+    ASSERT_EQ(info["availableServices"].size(), 1u);
+    EXPECT_EQ(info["availableServices"][0]["virtualIp"], vip);
+    EXPECT_EQ(info["availableServices"][0]["services"],
+              json::parse(R"(["5000: echo"])"));
+    AmdReply r = call(&AmdService::set_status, status("offline"));
+    EXPECT_EQ(r.body["status"], "Success");
+    r = call(
+        &AmdService::set_status,
+        status("online", R"(, "ip": "10.0.0.3", "mac": "00:00:00:00:00:03")"));
+    EXPECT_EQ(r.body["status"], "Success");
+    r = call(&AmdService::unsubscribe, R"({"virtualIp": ")" + vip + "\"}");
+    EXPECT_EQ(r.body["status"], "Success");
+}
+
+TEST_F(FloodlightCompatTest, RepeatedStatusIsRefused)
+{
+    refused(&AmdService::set_status, status("online"), 409,
+            "Server associated to " + vip + " is already online");
+    ASSERT_EQ(call(&AmdService::set_status, status("offline")).http, 200);
+    refused(&AmdService::set_status, status("offline"), 409,
+            "Server associated to " + vip + " is already offline");
+    /* Online with the module's body (it requires ip and mac) works. */
+    AmdReply r = call(
+        &AmdService::set_status,
+        status("online", R"(, "ip": "10.0.0.3", "mac": "00:00:00:00:00:03")"));
+    EXPECT_EQ(r.body["status"], "Success");
+    refused(
+        &AmdService::set_status,
+        status("online", R"(, "ip": "10.0.0.3", "mac": "00:00:00:00:00:03")"),
+        409, "is already online");
+}
+
+TEST_F(FloodlightCompatTest, BadRequestsAreRefusedWithTheModulesReasons)
+{
+    refused(&AmdService::set_status, status("sleeping"), 400,
+            "Invalid new status");
+    refused(&AmdService::set_status,
+            R"({"newStatus": 1, "virtualIp": ")" + vip + "\"}", 400,
+            "Invalid new status");
+    refused(&AmdService::set_status, R"({"virtualIp": ")" + vip + "\"}", 400,
+            "Invalid new status");
+    /* As the module: the status is checked before the server is looked
+     * up. */
+    refused(&AmdService::set_status,
+            R"({"newStatus": "nap", "virtualIp": "10.0.0.250"})", 400,
+            "Invalid new status");
+    refused(&AmdService::set_status,
+            R"({"newStatus": "offline", "virtualIp": "10.0.0.250"})", 404,
+            "No such subscribed server associated to 10.0.0.250");
+    refused(&AmdService::set_status,
+            R"({"newStatus": "offline", "virtualIp": "10.0.0"})", 400,
+            "\"virtualIp\": required, an IPv4 address");
+    refused(&AmdService::unsubscribe, R"({"virtualIp": "10.0.0.250"})", 404,
+            "Failed to unsubscribe server, no such subscribed server "
+            "associated to 10.0.0.250");
+    refused(&AmdService::subscribe,
+            R"({"ip": "10.0.0.3", "mac": "00:00:00:00:00:03",
+                "services": []})",
+            409, "already subscribed");
+    refused(&AmdService::subscribe, "", 400, "bad JSON");
+}
+
+TEST_F(FloodlightCompatTest, UnknownKeysAndBadValuesNameTheField)
+{
+    refused(&AmdService::subscribe,
+            R"({"ip": "10.0.0.4", "mac": "00:00:00:00:00:04", "prot": 1})",
+            400, "\"prot\": unknown field");
+    refused(&AmdService::subscribe,
+            R"({"ip": "10.0.0.4", "mac": "00:00:00:00:00:04",
+                "services": [{"port": "50x0", "description": "a"}]})",
+            400, "\"services\"[0].port: required, 1 to 65535");
+    refused(&AmdService::subscribe,
+            R"({"ip": "10.0.0.4", "mac": "00:00:00:00:00:04",
+                "services": [{"port": "70000"}]})",
+            400, "\"services\"[0].port: required, 1 to 65535");
+    refused(&AmdService::subscribe,
+            R"({"ip": "10.0.0.4", "mac": "00:00:00:00:00:04",
+                "services": [{"port": 1, "descr": "a"}]})",
+            400, "\"services\"[0].descr: unknown field");
+    refused(&AmdService::subscribe,
+            R"({"ip": "10.0.0.4", "mac": "00:00:00:00:00:04",
+                "services": [{"port": 1, "description": [1]}]})",
+            400, "\"services\"[0].description: must be a string");
+    refused(&AmdService::set_status, status("offline", R"(, "when": 1)"), 400,
+            "\"when\": unknown field");
+    refused(&AmdService::unsubscribe,
+            R"({"virtualIp": ")" + vip + R"(", "force": true})", 400,
+            "\"force\": unknown field");
 }

@@ -78,6 +78,7 @@ class NatApp : public App {
                 NatEffects nfx;
                 NatReply r = (nat_.*h)(call.body, nfx);
                 merge(nfx, fx);
+                fx.state_changed = r.http == 200;
                 return r;
             };
         };
@@ -101,6 +102,31 @@ class NatApp : public App {
     std::optional<json> health() const override
     {
         return nat_.settings().enabled ? nat_.counters() : json(nullptr);
+    }
+
+    /* What REST changed on the routers survives a restart (--state). */
+    std::optional<json> save_state() const override
+    {
+        return nat_.save_state();
+    }
+
+    void check_state(const json &state, const std::string &path,
+                     Errors &e) const override
+    {
+        NatService trial = nat_;
+        NatEffects nfx;
+        trial.restore(state, path, e, nfx);
+    }
+
+    Effects load_state(const json &state) override
+    {
+        std::vector<std::string> lines;
+        Errors e(lines);
+        NatEffects nfx;
+        nat_.restore(state, "nat", e, nfx);
+        Effects fx;
+        merge(nfx, fx);
+        return fx;
     }
 
   private:

@@ -244,6 +244,7 @@ void parse_router(Errors &e, const json &j, const std::string &path,
         r.sw = sw->name;
         r.index = index;
         r.switch_ports = sw->ports;
+        r.source = j;
     }
 
     std::string s;

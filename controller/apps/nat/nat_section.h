@@ -74,6 +74,9 @@ struct NatHostSpec {
 struct NatRouterSettings {
     std::string sw;    // Switch name.
     size_t index = 0;  // In the section.
+    // The router's object in the deployment, as written: saved with the
+    // router's durable state, which applies only while it is unchanged.
+    nlohmann::json source;
     // The switch's named ports (interfaces added over REST name one).
     std::map<std::string, uint32_t> switch_ports;
     std::vector<NatInterface> interfaces;        // Exactly one outside.

@@ -33,6 +33,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app.h"
+#include "json_check.h"
 #include "rest_json.h"
 
 #include "apps/nat/nat_section.h"
@@ -96,6 +97,19 @@ class NatService {
     std::optional<Clock::time_point> next_wakeup() const;
 
     nlohmann::json counters() const;
+
+    // Durable state (nat_state.cc): per router, what REST may change: its
+    // interfaces, static hosts and port forwards, with the router's
+    // deployment entry as written, so that the state applies only while
+    // that entry is unchanged.  Learned MACs and counters are not part of
+    // it.
+    nlohmann::json save_state() const;
+    // Replaces those parts of the routers in 'state' (what save_state()
+    // wrote) if all of it is valid against the deployment: errors as
+    // "PATH.field: why" under 'path', and nothing changed, otherwise.
+    // Routers not in 'state' keep what they have.
+    bool restore(const nlohmann::json &state, const std::string &path,
+                 Errors &, NatEffects &);
 
   private:
     struct Host {
