@@ -24,8 +24,10 @@ import time
 
 def recv(args):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    # Releases are bursts: room for all of them (root may exceed rmem_max).
-    s.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)    # SO_RCVBUFFORCE
+    if not args.default_rcvbuf:
+        # Unpaced releases are bursts: room for all of them (root may
+        # exceed rmem_max).
+        s.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)    # SO_RCVBUFFORCE
     s.bind(('0.0.0.0', args.port))
     print('ready', flush=True)   # Bound: harness.Network.popen_ready().
     got = []
@@ -89,6 +91,8 @@ def main():
     r.add_argument('--port', type=int, required=True)
     r.add_argument('--log', required=True)
     r.add_argument('--echo', action='store_true')
+    r.add_argument('--default-rcvbuf', action='store_true',
+                   help='keep the kernel default receive buffer')
     s = sub.add_parser('send')
     s.add_argument('--dst', required=True)
     s.add_argument('--port', type=int, required=True)

@@ -44,7 +44,7 @@ def topo(n_clients):
     return AmdTopo()
 
 
-def deployment(store):
+def deployment(store, release=None):
     normal = ['priority=0,actions=NORMAL']
     return {
         'description': 'AMD: clients on s1, the server on s2',
@@ -55,15 +55,17 @@ def deployment(store):
         'links': [{'a': 's1:s2', 'b': 's2:s1'}],
         'amd': {'switches': ['s1', 's2'],
                 'pool': {'cidr': '10.0.0.192/26', 'mac_prefix': '02:a0:00:00'},
-                'store': store},
+                'store': store,
+                **({'release': release} if release else {})},
     }
 
 
 class AmdNetwork(Network):
     """The AMD topology with the controller storing in `store`."""
 
-    def __init__(self, work, store='switch', n_clients=2):
-        Network.__init__(self, work, topo(n_clients), deployment(store),
+    def __init__(self, work, store='switch', n_clients=2, release=None):
+        Network.__init__(self, work, topo(n_clients),
+                         deployment(store, release),
                          name='controller-amd-' + store, ports='amd',
                          sync=['s1', 's2'])
         self.http = None
@@ -113,11 +115,13 @@ class AmdNetwork(Network):
                  out.stdout.strip().replace('\n', ' ')[:300]))
         return json.loads(out.stdout)
 
-    def start_server(self, log, echo=True):
+    def start_server(self, log, echo=True, default_rcvbuf=False):
         srv = self.net['srv']
         cmd = [PY, APPS, 'recv', '--port', str(PORT), '--log', log]
         if echo:
             cmd.append('--echo')
+        if default_rcvbuf:
+            cmd.append('--default-rcvbuf')
         return self.popen_ready(srv, cmd)
 
     def send(self, host, vip, count, rate, client, sent=None, stop=None):

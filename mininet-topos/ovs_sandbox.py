@@ -6,6 +6,7 @@ ovs-vsctl/ovs-ofctl at them through PATH and OVS_RUNDIR.  Switches use the
 userspace datapath (there is no OVS kernel module here):
 OVSSwitch(datapath='user').
 """
+import contextlib
 import os
 import subprocess
 
@@ -14,20 +15,37 @@ from paths import OVS_BUILD, SANDBOX_SCRIPT
 
 # ovs-vswitchd reads system ports through AF_PACKET sockets made with the
 # kernel's default receive buffer: 212992 bytes by default, 256 small
-# frames.  A burst larger than that from one switch to the next (an AMD
-# release of thousands of stored requests) is dropped by the kernel before
-# OVS sees it, counted nowhere in OVS.  The sandbox raises the default
-# before ovs-vswitchd opens its ports.
+# frames.  A burst larger than that from one switch to the next (an unpaced
+# AMD release of thousands of stored requests) is dropped by the kernel
+# before OVS sees it, counted nowhere in OVS.  The sandbox raises the
+# default before ovs-vswitchd opens its ports; socket_buffers() sets it for
+# the ports (and host sockets) made while it is in effect.
 RMEM_DEFAULT = 32 << 20
+KERNEL_RMEM_DEFAULT = 212992
+RMEM_PATH = '/proc/sys/net/core/rmem_default'
 
 
 def raise_socket_buffers():
-    path = '/proc/sys/net/core/rmem_default'
-    with open(path) as f:
+    with open(RMEM_PATH) as f:
         if int(f.read()) >= RMEM_DEFAULT:
             return
-    with open(path, 'w') as f:
+    with open(RMEM_PATH, 'w') as f:
         f.write(str(RMEM_DEFAULT))
+
+
+@contextlib.contextmanager
+def socket_buffers(rmem_default):
+    """net.core.rmem_default is 'rmem_default' inside the block (sockets
+    keep the size they were made with), and what it was after it."""
+    with open(RMEM_PATH) as f:
+        before = int(f.read())
+    with open(RMEM_PATH, 'w') as f:
+        f.write(str(rmem_default))
+    try:
+        yield
+    finally:
+        with open(RMEM_PATH, 'w') as f:
+            f.write(str(before))
 
 
 def start(sandbox_dir=None):

@@ -18,7 +18,7 @@
 // form.  They apply to the packets stored by that action.
 //
 // PACE (deliver, store, release): table=0..254[,rate=1..10^7 packets/s
-// (20000)][,burst=1..4096 (32)]: the main loop sends the stored packets
+// (20000)][,burst=1..4096 (64)]: the main loop sends the stored packets
 // into OpenFlow table 'table' at that rate, and the notification that a
 // server's first packet was stored in an offline period (a report frame)
 // too.  Without table=, release and deliver send the queue at once,

@@ -94,7 +94,7 @@ struct StoredPacket {
 // action that releases sends the queue itself, at once).
 struct Pace {
     static constexpr uint32_t kDefaultRate = 20000;
-    static constexpr uint32_t kDefaultBurst = 32;
+    static constexpr uint32_t kDefaultBurst = 64;
     static constexpr uint32_t kMaxRate = 10000000;
     static constexpr uint32_t kMaxBurst = 4096;
 

@@ -6,9 +6,14 @@ cxxa-controller.
   flips     clients send continuously while the server flips offline/online
             (default 1000 times); counts sent, received, lost, reordered.
   release   10,000 requests stored while offline, then released: in the
-            switch (amd:) against the controller (as the Floodlight AMD
-            module does: packet-in, packet-out); per-request cost while
-            storing, time to release, controller CPU.
+            switch (amd:, one unpaced burst) against the controller (as the
+            Floodlight AMD module does: packet-in, packet-out); per-request
+            cost while storing, time to release, controller CPU.  Then the
+            switch's paced release (the deployment default) with every
+            socket buffer at the kernel default (212,992 bytes), beside the
+            unpaced burst at that default (the control: it must lose), and
+            paced releases at higher rates with the buffers raised (the
+            fastest lossless drain).
 
 Results: OUT/amd-NAME.json (+ amd-release.png).  Needs root."""
 import json
@@ -23,6 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 
 import harness  # noqa: E402
+import ovs_sandbox  # noqa: E402
 from amd_net import (AmdNetwork, amd_counter_drops,  # noqa: E402
                      amd_stored_released, check_order, stop_and_read)
 from paths import BUILD  # noqa: E402
@@ -101,14 +107,26 @@ def vswitchd_pid():
     return int(open(os.path.join(rundir, 'ovs-vswitchd.pid')).read())
 
 
-def run_release_mode(args, store):
+def run_release_mode(args, store, release=None, default_rmem=False,
+                     label=None):
+    """One release of args.requests stored requests; 'release' is the
+    deployment's amd.release; 'default_rmem': every socket (the switches'
+    ports and the server's) with the kernel's default receive buffer."""
+    if default_rmem:
+        with ovs_sandbox.socket_buffers(ovs_sandbox.KERNEL_RMEM_DEFAULT):
+            return run_release_mode(args, store, release, False,
+                                    label or store)
     n = args.requests
-    with AmdNetwork(os.path.join(args.work, 'release-' + store),
-                    store=store, n_clients=1) as nw:
+    label = label or store
+    with AmdNetwork(os.path.join(args.work, 'release-' + label),
+                    store=store, n_clients=1, release=release) as nw:
         ctl_pid = nw.ctl.pid
         h1 = nw.net['h1']
         srv_log = os.path.join(nw.work, 'server.log')
-        server = nw.start_server(srv_log, echo=False)
+        server = nw.start_server(
+            srv_log, echo=False,
+            default_rcvbuf=(release or {}).get('paced', True)
+            and store == 'switch')
         vip = nw.subscribe_server()
         nw.call('PUT', 'status', {'newStatus': 'offline', 'virtualIp': vip})
         nw.ctl.wait_in_sync(['s1', 's2'])
@@ -126,6 +144,7 @@ def run_release_mode(args, store):
         rows = stop_and_read(server, srv_log)
         received, lost, reordered, dup = check_order(rows, {'h1': n})
         last = max((t for _, _, t in rows), default=t0)
+        first = min((t for _, _, t in rows), default=t0)
         ports = {}
         for sw in ('s1', 's2'):
             out = subprocess.run(['ovs-ofctl', '-O', 'OpenFlow13',
@@ -146,6 +165,8 @@ def run_release_mode(args, store):
             'store_us_per_request': round(((v1 - v0) + (c1 - c0)) / n * 1e6,
                                           2),
             'release_ms': round((last - t0) * 1000, 1),
+            'drain_ms': round((last - first) * 1000, 1),
+            'release': release or {},
             'release_cpu_s_switch': round(v2 - v1, 3),
             'release_cpu_s_controller': round(c2 - c1, 3),
             'controller_cpu_s_total': round(c2 - c0, 3),
@@ -155,12 +176,68 @@ def run_release_mode(args, store):
         }
 
 
+def paced_summary(m, rate):
+    expected = m['requests'] / rate * 1000
+    return {'requests': m['requests'], 'received': m['received'],
+            'lost': m['lost'], 'reordered': m['reordered'],
+            'duplicates': m['duplicates'], 'drain_ms': m['drain_ms'],
+            'rate': rate, 'expected_drain_ms': round(expected, 1),
+            'drain_vs_expected': round(m['drain_ms'] / expected, 3)
+            if expected else None,
+            'server_socket_drops': m['server_socket_drops']}
+
+
 def run_release(args, c):
     res = {'requests': args.requests, 'rate': args.rate, 'modes': {}}
+    unpaced = {'paced': False}
     for store in ('switch', 'controller'):
-        m = run_release_mode(args, store)
+        m = run_release_mode(args, store,
+                             unpaced if store == 'switch' else None)
         res['modes'][store] = m
         print(store, json.dumps(m))
+
+    # The switch's paced release (the deployment's default rate and
+    # burst) with every receive buffer at the kernel default, and in the
+    # same run the unpaced burst with the same buffers: the control.
+    paced = run_release_mode(args, 'switch', None, True, 'paced-default')
+    res['paced_default_rmem'] = paced_summary(paced, 20000)
+    res['paced_default_rmem']['rmem_default'] = \
+        ovs_sandbox.KERNEL_RMEM_DEFAULT
+    control = run_release_mode(args, 'switch', unpaced, True,
+                               'unpaced-default')
+    res['unpaced_default_rmem'] = {
+        k: control[k] for k in ('requests', 'received', 'lost', 'reordered',
+                                'duplicates', 'drain_ms',
+                                'server_socket_drops')}
+    print('paced, default rmem', json.dumps(res['paced_default_rmem']))
+    print('unpaced, default rmem', json.dumps(res['unpaced_default_rmem']))
+    c.check('paced release, kernel-default buffers: all received, in '
+            'order, once',
+            paced['received'] == args.requests and not paced['lost']
+            and not paced['reordered'] and not paced['duplicates'],
+            '%d received, %d lost, %d reordered, %d duplicates'
+            % (paced['received'], paced['lost'], paced['reordered'],
+               paced['duplicates']))
+    c.check('control: the unpaced burst with kernel-default buffers loses '
+            '(else this run proved nothing about pacing)',
+            control['lost'] > 0, '%d lost' % control['lost'])
+
+    # Faster paced drains with the buffers raised; the unpaced burst
+    # (modes.switch) is the line-rate end.
+    sweep = []
+    for rate in args.sweep:
+        m = run_release_mode(args, 'switch', {'rate': rate, 'burst': 1024},
+                             False, 'paced-%d' % rate)
+        sweep.append(paced_summary(m, rate))
+        print('paced %d, raised rmem' % rate, json.dumps(sweep[-1]))
+    sw = res['modes']['switch']
+    sweep.append({'rate': 'unpaced', 'lost': sw['lost'],
+                  'reordered': sw['reordered'], 'drain_ms': sw['drain_ms'],
+                  'requests': sw['requests']})
+    res['raised_rmem_sweep'] = sweep
+    lossless = [r for r in sweep if not r['lost'] and not r['reordered']]
+    res['fastest_lossless_raised_rmem'] = min(
+        lossless, key=lambda r: r['drain_ms']) if lossless else None
     sw, ct = res['modes']['switch'], res['modes']['controller']
     res['release_time_ratio'] = round(ct['release_ms'] / sw['release_ms'], 2) \
         if sw['release_ms'] > 0 else None
@@ -205,6 +282,9 @@ def arguments(p):
     p.add_argument('--requests', type=int, default=10000,
                    help='release: requests stored while offline')
     p.add_argument('--flips', type=int, default=1000)
+    p.add_argument('--sweep', type=lambda v: [int(x) for x in v.split(',')],
+                   default=[100000, 1000000],
+                   help='release: paced rates tried with raised buffers')
     p.add_argument('--rate', type=float, default=None,
                    help='requests per second per client (default: 500 for '
                    'flips, 5000 for release)')

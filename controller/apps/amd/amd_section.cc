@@ -36,6 +36,15 @@ AmdSettings parse_amd_section(const json &section, const Deployment &d,
         optional("forward", JsonType::kAny, ""),
         integer("priority", 1, 65535),
         integer("table", 0, 254),
+        optional("release", JsonType::kObject,
+                 "{\"paced\": true, \"table\": T, \"rate\": N, "
+                 "\"burst\": N}"),
+    };
+    static const JsonSchema release_schema = {
+        optional("paced", JsonType::kBoolean, "true or false"),
+        integer("table", 0, 254),
+        integer("rate", 1, 10000000),
+        integer("burst", 1, 4096),
     };
     static const JsonSchema pool_schema = {
         optional("cidr", JsonType::kAny, ""),
@@ -165,6 +174,33 @@ AmdSettings parse_amd_section(const json &section, const Deployment &d,
     }
     if (c.has("table")) {
         s.table = section["table"];
+    }
+    if (c.has("release")) {
+        const json &r = section["release"];
+        Checked rc = check(r, "amd.release", release_schema, e);
+        if (rc.has("paced")) {
+            s.paced = r["paced"];
+        }
+        if (rc.has("table")) {
+            s.release_table = r["table"];
+        }
+        if (rc.has("rate")) {
+            s.rate = r["rate"];
+        }
+        if (rc.has("burst")) {
+            s.burst = r["burst"];
+        }
+    }
+    if (s.paced && s.store == AmdStore::kSwitch) {
+        if (s.paced_table() > 254) {
+            e.add("amd.release.table",
+                  "required when amd.table is 254 (paced releases need a "
+                  "table of their own)");
+        } else if (s.paced_table() == s.table) {
+            e.add("amd.release.table",
+                  "must differ from amd.table (" + std::to_string(s.table)
+                      + "): released requests would be stored again");
+        }
     }
     return s;
 }

@@ -39,6 +39,19 @@ struct AmdSettings {
     std::string forward = "NORMAL";  // Actions after the rewrite.
     int priority = kAmdDefaultPriority;
     int table = 0;
+    // Switch store: releases paced by the switch's main loop, into
+    // release_table (table + 1 unless given), at 'rate' packets a second in
+    // bursts of 'burst' (the amd: action's defaults).  Unpaced: a release
+    // is one burst at line rate, through the trigger's actions.
+    bool paced = true;
+    int release_table = -1;
+    uint32_t rate = 20000;
+    uint32_t burst = 64;
+
+    int paced_table() const
+    {
+        return release_table >= 0 ? release_table : table + 1;
+    }
 
     // The i-th virtual address of the pool (0 <= i < pool_size).
     uint32_t vip(size_t i) const;

@@ -210,6 +210,24 @@ std::string AmdService::deliver_args(const Server &srv) const
     return a;
 }
 
+bool AmdService::paced() const
+{
+    return settings_.store == AmdStore::kSwitch && settings_.paced;
+}
+
+// The amd: action's pacing arguments (its defaults left out).
+std::string AmdService::pace_args() const
+{
+    std::string a = ",table=" + std::to_string(settings_.paced_table());
+    if (settings_.rate != 20000) {
+        a += ",rate=" + std::to_string(settings_.rate);
+    }
+    if (settings_.burst != 64) {
+        a += ",burst=" + std::to_string(settings_.burst);
+    }
+    return a;
+}
+
 std::vector<std::string> AmdService::flows_for(const std::string &sw) const
 {
     std::vector<std::string> flows;
@@ -219,6 +237,16 @@ std::vector<std::string> AmdService::flows_for(const std::string &sw) const
     const std::string head = "table=" + std::to_string(settings_.table)
                              + ",priority="
                              + std::to_string(settings_.priority) + ",";
+    const std::string release_head = "table="
+                                     + std::to_string(settings_.paced_table())
+                                     + ",priority="
+                                     + std::to_string(settings_.priority)
+                                     + ",";
+    if (paced() && !servers_.empty()) {
+        /* The switch's reports of its own (the first request stored in an
+         * offline period) come to us. */
+        flows.push_back(release_head + "dl_type=0x88b5,actions=controller");
+    }
     for (const auto &[vip, srv] : servers_) {
         const std::string v = format_ip(srv.vip), vm = format_mac(srv.vmac);
         /* ARP for the virtual address, answered by the switch. */
@@ -234,7 +262,15 @@ std::vector<std::string> AmdService::flows_for(const std::string &sw) const
                         + "->arp_spa,IN_PORT");
         /* Requests: virtual -> physical. */
         std::string actions;
-        if (settings_.store == AmdStore::kSwitch) {
+        if (paced()) {
+            /* Requests that pass and requests the switch releases on its
+             * own both go through the release table's rewrite. */
+            actions = "amd:deliver(" + deliver_args(srv) + pace_args()
+                      + "),resubmit(,"
+                      + std::to_string(settings_.paced_table()) + ")";
+            flows.push_back(release_head + "ip,nw_dst=" + v
+                            + ",actions=" + rewrite_actions(srv));
+        } else if (settings_.store == AmdStore::kSwitch) {
             actions = "amd:deliver(" + deliver_args(srv) + "),"
                       + rewrite_actions(srv);
         } else {
@@ -275,10 +311,13 @@ AmdPacketOut AmdService::mode_trigger(const std::string &sw,
                                       const Server &srv) const
 {
     const std::string v = format_ip(srv.vip);
+    if (!srv.online) {
+        return trigger(sw, srv, "amd:hold(server=" + v + ")");
+    }
     return trigger(sw, srv,
-                   srv.online ? "amd:release(server=" + v + "),"
-                                    + rewrite_actions(srv)
-                              : "amd:hold(server=" + v + ")");
+                   paced() ? "amd:release(server=" + v + pace_args() + ")"
+                           : "amd:release(server=" + v + "),"
+                                 + rewrite_actions(srv));
 }
 
 std::vector<AmdPacketOut> AmdService::reassert(const std::string &sw) const

@@ -115,6 +115,8 @@ class AmdService {
     };
 
     std::string rewrite_actions(const Server &) const;
+    bool paced() const;
+    std::string pace_args() const;
     std::string deliver_args(const Server &) const;
     AmdPacketOut trigger(const std::string &sw, const Server &,
                          const std::string &actions) const;

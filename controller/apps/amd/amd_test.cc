@@ -130,12 +130,18 @@ TEST_F(AmdServiceTest, SubscribeGivesVirtualAddressesAndFlows)
               std::vector<std::string>{"amd:discard(server=10.0.0.193)"});
 
     auto flows = amd.flows_for("s1");
-    ASSERT_EQ(flows.size(), 3u);
-    EXPECT_EQ(flows[1],
-              "table=0,priority=45000,ip,nw_dst=10.0.0.193,"
-              "actions=amd:deliver(server=10.0.0.193),"
-              "mod_dl_dst:00:00:00:00:00:09,mod_nw_dst:10.0.0.9,NORMAL");
-    EXPECT_EQ(flows[2], "table=0,priority=45000,ip,dl_src=00:00:00:00:00:09,"
+    ASSERT_EQ(flows.size(), 5u);
+    // Releases are paced by the switch into table 1, where requests that
+    // pass are rewritten too, and the switch's own reports go up.
+    EXPECT_EQ(flows[0],
+              "table=1,priority=45000,dl_type=0x88b5,actions=controller");
+    EXPECT_EQ(flows[2], "table=1,priority=45000,ip,nw_dst=10.0.0.193,"
+                        "actions=mod_dl_dst:00:00:00:00:00:09,"
+                        "mod_nw_dst:10.0.0.9,NORMAL");
+    EXPECT_EQ(flows[3], "table=0,priority=45000,ip,nw_dst=10.0.0.193,"
+                        "actions=amd:deliver(server=10.0.0.193,table=1),"
+                        "resubmit(,1)");
+    EXPECT_EQ(flows[4], "table=0,priority=45000,ip,dl_src=00:00:00:00:00:09,"
                         "nw_src=10.0.0.9,actions=mod_dl_src:02:a0:00:00:00:01,"
                         "mod_nw_src:10.0.0.193,NORMAL");
     // Every generated flow is accepted by OVS's own parser.
@@ -249,12 +255,9 @@ TEST_F(AmdServiceTest, StatusChangesAreOneTriggerPerSwitch)
                  "ip": "10.0.0.19", "mac": "00:00:00:00:00:19"})");
     EXPECT_EQ(r.body["status"], "Success");
     EXPECT_TRUE(fx.flows_changed);
-    EXPECT_EQ(
-        actions("s1"),
-        std::vector<std::string>{
-            "amd:release(server=10.0.0.193),mod_dl_dst:00:00:00:00:00:19,"
-            "mod_nw_dst:10.0.0.19,NORMAL"});
-    EXPECT_NE(amd.flows_for("s1")[1].find("mod_nw_dst:10.0.0.19"),
+    EXPECT_EQ(actions("s1"), std::vector<std::string>{
+                                 "amd:release(server=10.0.0.193,table=1)"});
+    EXPECT_NE(amd.flows_for("s1")[2].find("mod_nw_dst:10.0.0.19"),
               std::string::npos);
     EXPECT_EQ(call(&AmdService::set_status,
                    R"({"newStatus": "away", "virtualIp": "10.0.0.193"})")
@@ -286,9 +289,55 @@ TEST_F(AmdServiceTest, ReassertRestatesEveryServersMode)
          R"({"newStatus": "offline", "virtualIp": "10.0.0.194"})");
     auto r = amd.reassert("s2");
     ASSERT_EQ(r.size(), 2u);
-    EXPECT_EQ(r[0].actions.rfind("amd:release(server=10.0.0.193)", 0), 0u);
+    EXPECT_EQ(r[0].actions, "amd:release(server=10.0.0.193,table=1)");
     EXPECT_EQ(r[1].actions, "amd:hold(server=10.0.0.194)");
     EXPECT_TRUE(amd.reassert("s3").empty());
+}
+
+TEST(AmdSection, ReleasesArePacedUnlessTheDeploymentSaysOtherwise)
+{
+    json a = {
+        {"switches", {"s1"}},
+        {"pool", {{"cidr", "10.0.0.192/26"}, {"mac_prefix", "02:a0:00:00"}}},
+        {"table", 3},
+        {"release", {{"table", 9}, {"rate", 5000}, {"burst", 8}}}};
+    AmdSettings s = settings_of(a);
+    EXPECT_TRUE(s.paced);
+    EXPECT_EQ(s.paced_table(), 9);
+    EXPECT_EQ(s.rate, 5000u);
+    EXPECT_EQ(s.burst, 8u);
+    AmdService amd;
+    amd.configure(s);
+    AmdEffects fx;
+    amd.subscribe(R"({"ip": "10.0.0.9", "mac": "00:00:00:00:00:09"})", fx);
+    auto flows = amd.flows_for("s1");
+    EXPECT_NE(std::find(flows.begin(), flows.end(),
+                        "table=3,priority=45000,ip,nw_dst=10.0.0.193,actions="
+                        "amd:deliver(server=10.0.0.193,table=9,rate=5000,"
+                        "burst=8),resubmit(,9)"),
+              flows.end());
+
+    a["release"] = {{"paced", false}};
+    AmdService unpaced;
+    unpaced.configure(settings_of(a));
+    unpaced.subscribe(R"({"ip": "10.0.0.9", "mac": "00:00:00:00:00:09"})", fx);
+    flows = unpaced.flows_for("s1");
+    ASSERT_EQ(flows.size(), 3u);
+    EXPECT_EQ(flows[1],
+              "table=3,priority=45000,ip,nw_dst=10.0.0.193,"
+              "actions=amd:deliver(server=10.0.0.193),"
+              "mod_dl_dst:00:00:00:00:00:09,mod_nw_dst:10.0.0.9,NORMAL");
+
+    a["release"] = {{"table", 3}, {"rate", 0}, {"burst", 5000}, {"x", 1}};
+    auto e = errors_of(doc(a));
+    EXPECT_TRUE(has_error(e, "amd.release.table: must differ from amd.table"));
+    EXPECT_TRUE(has_error(e, "amd.release.rate: must be an integer from 1"));
+    EXPECT_TRUE(has_error(e, "amd.release.burst: must be an integer from 1"));
+    EXPECT_TRUE(has_error(e, "amd.release.x: unknown field"));
+    a.erase("release");
+    a["table"] = 254;
+    EXPECT_TRUE(has_error(errors_of(doc(a)),
+                          "amd.release.table: required when amd.table"));
 }
 
 TEST_F(AmdServiceTest, ReportsFromSwitchesFillInfo)
