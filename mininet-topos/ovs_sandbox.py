@@ -66,6 +66,39 @@ def start(sandbox_dir=None):
         os.environ['SANDBOX_DIR'] = sandbox_dir
 
 
+def vswitchd_pid():
+    with open(os.path.join(os.environ['OVS_RUNDIR'],
+                           'ovs-vswitchd.pid')) as f:
+        return int(f.read())
+
+
+def restart_vswitchd(kill=False, timeout=20):
+    """Stops the sandbox's ovs-vswitchd as "ovs-appctl exit" (ovs-ctl,
+    systemctl) does, or with SIGKILL, waits until it is gone and starts it
+    again on the same database.  Returns how long it was down (s)."""
+    import signal
+    import time
+    pid = vswitchd_pid()
+    t0 = time.monotonic()
+    fd = os.pidfd_open(pid)
+    try:
+        if kill:
+            os.kill(pid, signal.SIGKILL)
+        else:
+            subprocess.run(['ovs-appctl', '-t', 'ovs-vswitchd', 'exit'],
+                           check=True, capture_output=True)
+        import select
+        if not select.select([fd], [], [], timeout)[0]:
+            raise RuntimeError('ovs-vswitchd %d did not exit' % pid)
+    finally:
+        os.close(fd)
+    env = dict(os.environ, OVS_BUILD=OVS_BUILD,
+               SANDBOX_DIR=os.environ['OVS_RUNDIR'])
+    subprocess.run([SANDBOX_SCRIPT, 'start-vswitchd'], env=env, check=True,
+                   capture_output=True)
+    return time.monotonic() - t0
+
+
 def stop():
     """Stops the sandbox's daemons (scripts/sandbox stop waits for them)."""
     env = dict(os.environ, OVS_BUILD=OVS_BUILD)

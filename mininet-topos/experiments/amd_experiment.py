@@ -15,7 +15,15 @@ cxxa-controller.
             paced releases at higher rates with the buffers raised (the
             fastest lossless drain).
 
-Results: OUT/amd-NAME.json (+ amd-release.png).  Needs root."""
+  restart   10,000 requests stored for an offline server, then
+            ovs-vswitchd restarted: gracefully ("ovs-appctl exit", as
+            ovs-ctl and systemctl stop it) and, in the same run, with
+            SIGKILL right after the last request; the server comes back and
+            receives what the restarted switch restored (the journal,
+            cxx-actions/amd/README.md): lost, reordered, duplicates.
+
+Results: OUT/amd-NAME.json (+ amd-release.png, amd-restart.png).  Needs
+root."""
 import json
 import os
 import random
@@ -254,6 +262,108 @@ def run_release(args, c):
     return res
 
 
+def stored_now(show, bridge):
+    """Requests bridge's AMD store holds now, from amd/show."""
+    part = show.split('bridge %s:' % bridge, 1)
+    if len(part) < 2:
+        return 0
+    part = part[1].split('\nbridge ', 1)[0]
+    return sum(int(m) for m in re.findall(r'stored now (\d+) packets', part))
+
+
+def restored(show):
+    return sum(int(m) for m in re.findall(r'restored (\d+)', show))
+
+
+def run_restart_once(args, kill):
+    n = args.requests
+    how = 'kill' if kill else 'graceful'
+    with AmdNetwork(os.path.join(args.work, 'restart-' + how),
+                    store='switch', n_clients=1) as nw:
+        h1 = nw.net['h1']
+        srv_log = os.path.join(nw.work, 'server.log')
+        server = nw.start_server(srv_log, echo=False)
+        vip = nw.subscribe_server()
+        nw.call('PUT', 'status', {'newStatus': 'offline', 'virtualIp': vip})
+        nw.ctl.wait_in_sync(['s1', 's2'])
+        time.sleep(0.3)
+        nw.send(h1, vip, n, args.rate, 'h1').wait(timeout=120)
+        if kill:
+            # At once, after the last request: what the journal does not
+            # have yet (and requests still on their way) is lost.
+            stored = n
+        else:
+            time.sleep(0.5)
+            stored = stored_now(nw.amd_show(), 's1')
+        down_s = ovs_sandbox.restart_vswitchd(kill=kill)
+        nw.ctl.wait_in_sync(['s1', 's2'], timeout=60)
+        show = nw.amd_show()
+        back = restored(show)
+        t0 = time.time()
+        nw.call('PUT', 'status', {'newStatus': 'online', 'virtualIp': vip})
+        time.sleep(2.0 + n / 20000)
+        rows = stop_and_read(server, srv_log)
+        received, lost, reordered, dup = check_order(rows, {'h1': n})
+        last = max((t for _, _, t in rows), default=t0)
+        return {
+            'restart': how, 'requests_sent': n, 'stored': stored,
+            'restored': back, 'released_after_restart': received,
+            'lost': lost, 'lost_vs_stored': max(0, stored - received),
+            'reordered': reordered, 'duplicates': dup,
+            'vswitchd_down_ms': round(down_s * 1000, 1),
+            'release_ms': round((last - t0) * 1000, 1),
+        }
+
+
+def run_restart(args, c):
+    runs = [run_restart_once(args, kill) for kill in (False, True)]
+    for r in runs:
+        print(r['restart'], json.dumps(r))
+    g, k = runs
+    res = dict(g)
+    res.update({'runs': runs, 'sync_bound_ms': 10,
+                'rate': args.rate})
+    c.check('graceful restart: every stored request released once, in '
+            'order',
+            g['stored'] == args.requests and g['released_after_restart']
+            == args.requests and not g['lost'] and not g['reordered']
+            and not g['duplicates'],
+            '%d stored, %d released, %d lost, %d reordered, %d duplicates'
+            % (g['stored'], g['released_after_restart'], g['lost'],
+               g['reordered'], g['duplicates']))
+    c.check('SIGKILL: nothing reordered or twice; the loss is what was not '
+            'yet written',
+            not k['reordered'] and not k['duplicates']
+            and k['restored'] == k['released_after_restart'],
+            '%d stored, %d restored, %d released, %d lost'
+            % (k['stored'], k['restored'], k['released_after_restart'],
+               k['lost']))
+    plot_restart(res, os.path.join(args.out, 'amd-restart.png'))
+    return res
+
+
+def plot_restart(res, path):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7, 4))
+    labels = [r['restart'] for r in res['runs']]
+    keys = ['stored', 'released_after_restart', 'lost', 'duplicates']
+    width = 0.2
+    for i, key in enumerate(keys):
+        vals = [r[key] for r in res['runs']]
+        xs = [j + (i - 1.5) * width for j in range(len(labels))]
+        ax.bar(xs, vals, width, label=key)
+        for x, v in zip(xs, vals):
+            ax.text(x, v, str(v), ha='center', va='bottom', fontsize=7)
+    ax.set_xticks(range(len(labels)))
+    ax.set_xticklabels(['ovs-appctl exit', 'SIGKILL'])
+    ax.set_title('AMD: stored requests across an ovs-vswitchd restart')
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
 def plot_release(res, path):
     import matplotlib
     matplotlib.use('Agg')
@@ -278,7 +388,7 @@ def plot_release(res, path):
 
 
 def arguments(p):
-    p.add_argument('what', choices=['flips', 'release'])
+    p.add_argument('what', choices=['flips', 'release', 'restart'])
     p.add_argument('--requests', type=int, default=10000,
                    help='release: requests stored while offline')
     p.add_argument('--flips', type=int, default=1000)
@@ -292,11 +402,12 @@ def arguments(p):
 
 def run(args):
     if args.rate is None:
-        args.rate = 5000 if args.what == 'release' else 500
+        args.rate = 500 if args.what == 'flips' else 5000
     args.work = os.path.join(BUILD, 'mininet-amd')
     os.makedirs(args.work, exist_ok=True)
     c = harness.Checks('amd %s' % args.what)
-    res = {'flips': run_flips, 'release': run_release}[args.what](args, c)
+    res = {'flips': run_flips, 'release': run_release,
+           'restart': run_restart}[args.what](args, c)
     print('wrote', harness.write_json(args.out, 'amd-%s.json' % args.what,
                                       res))
     return c.done()
