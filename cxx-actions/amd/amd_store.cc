@@ -131,12 +131,15 @@ Verdict ServerQueue::append(const uint8_t *data, size_t size,
     return Verdict::kStored;
 }
 
-// Moves the queue into 'out', oldest first, leaving out what has expired
-// (a packet's age limit is its own, so not only the head can be expired).
-void ServerQueue::take(int64_t now_ms, std::vector<StoredPacket> &out)
+// Moves at most 'max' packets of the queue into 'out', oldest first, leaving
+// out what has expired (a packet's age limit is its own, so not only the
+// head can be expired).  Returns how many it moved.
+size_t ServerQueue::take(int64_t now_ms, std::vector<StoredPacket> &out,
+                         size_t max)
 {
-    out.reserve(out.size() + queue_.size());
-    while (!queue_.empty()) {
+    size_t n = 0;
+    out.reserve(out.size() + std::min(max, queue_.size()));
+    while (!queue_.empty() && n < max) {
         StoredPacket &p = queue_.front();
         if (p.deadline_ms <= now_ms) {
             counters_.expired++;
@@ -149,8 +152,10 @@ void ServerQueue::take(int64_t now_ms, std::vector<StoredPacket> &out)
         out.push_back(std::move(p));
         queue_.pop_front();
         counters_.released++;
+        n++;
     }
     journal_removed();
+    return n;
 }
 
 Verdict ServerQueue::store(const uint8_t *data, size_t size,
@@ -323,22 +328,9 @@ void ServerQueue::run(int64_t now_ms, RunOutput &out)
             pace_.burst,
             tokens_ + (now_ms - refill_ms_) * double(pace_.rate) / 1000.0);
         refill_ms_ = now_ms;
-        while (tokens_ >= 1 && !queue_.empty()) {
-            StoredPacket &p = queue_.front();
-            if (p.deadline_ms <= now_ms) {
-                counters_.expired++;
-                pop_front();
-                continue;
-            }
-            bytes_ -= p.frame.size();
-            cap_.release(MemoryCap::cost(p.frame.size()));
-            removed_through_ = std::max(removed_through_, p.seq);
-            out.frames.push_back(std::move(p));
-            queue_.pop_front();
-            counters_.released++;
-            counters_.paced_sent++;
-            tokens_ -= 1;
-        }
+        size_t n = take(now_ms, out.frames, static_cast<size_t>(tokens_));
+        counters_.paced_sent += n;
+        tokens_ -= n;
         if (queue_.empty()) {
             drain_end_ = true;
         }

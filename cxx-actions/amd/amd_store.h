@@ -44,6 +44,7 @@
 #define CXXA_AMD_STORE_H
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -204,7 +205,8 @@ class ServerQueue {
     Verdict append(const uint8_t *data, size_t size, const Limits &,
                    int64_t now_ms);
     void expire(int64_t now_ms);
-    void take(int64_t now_ms, std::vector<StoredPacket> &out);
+    size_t take(int64_t now_ms, std::vector<StoredPacket> &out,
+                size_t max = SIZE_MAX);
     void pop_front();
     void start_paced_drain(const Pace &pace, int64_t now_ms);
     void set_mode(Mode mode, const Pace &pace);

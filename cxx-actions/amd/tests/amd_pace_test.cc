@@ -13,30 +13,16 @@
 #include "amd/amd_journal.h"
 #include "amd/amd_primitive.h"
 #include "amd/amd_store.h"
+#include "amd_test_frames.h"
 #include "bridge/host.h"
 #include "cxx-actions.h"
 
 namespace cxxa::amd {
 namespace {
 
-std::vector<uint8_t> frame(int n, size_t size = 64)
-{
-    std::vector<uint8_t> f(size, 0);
-    f[0] = n >> 8;
-    f[1] = n & 0xff;
-    return f;
-}
-
-int id(const std::vector<uint8_t> &f) { return f[0] << 8 | f[1]; }
-
-std::vector<int> ids(const std::vector<StoredPacket> &ps)
-{
-    std::vector<int> out;
-    for (const auto &p : ps) {
-        out.push_back(id(p.frame));
-    }
-    return out;
-}
+using testing::frame;
+using testing::id;
+using testing::ids;
 
 std::vector<int> range(int a, int b)
 {
