@@ -123,6 +123,9 @@ std::vector<uint8_t> Journal::header(const std::string &bridge)
 
 void Journal::append_store(uint32_t vip, const StoredPacket &p)
 {
+    if (stale_.load(std::memory_order_relaxed)) {
+        return;  // compact() will write the whole state.
+    }
     std::vector<uint8_t> body{kStore};
     put32(body, vip);
     put64(body, p.seq);
@@ -138,6 +141,9 @@ void Journal::append_store(uint32_t vip, const StoredPacket &p)
 
 void Journal::append_remove(uint32_t vip, uint64_t through)
 {
+    if (stale_.load(std::memory_order_relaxed)) {
+        return;  // compact() will write the whole state.
+    }
     std::vector<uint8_t> body{kRemove};
     put32(body, vip);
     put64(body, through);
@@ -151,6 +157,9 @@ void Journal::append_remove(uint32_t vip, uint64_t through)
 void Journal::append_mode(uint32_t vip, uint64_t seq, Mode mode,
                           const Pace &pace)
 {
+    if (stale_.load(std::memory_order_relaxed)) {
+        return;
+    }
     JournalServer s;
     s.has_mode = true;
     s.mode_seq = seq;
@@ -165,6 +174,9 @@ void Journal::append_mode(uint32_t vip, uint64_t seq, Mode mode,
 
 void Journal::append_forget(uint32_t vip, uint64_t seq)
 {
+    if (stale_.load(std::memory_order_relaxed)) {
+        return;  // compact() will write the whole state.
+    }
     std::vector<uint8_t> body{kForget};
     put32(body, vip);
     put64(body, seq);
@@ -379,10 +391,13 @@ bool Journal::flush(std::string &error)
         if (error.empty()) {
             error = errno_text("cannot write", path_);
         }
-        /* Keep the records for the next try, before any newer ones. */
+        /* The file may now end in part of a record.  What is stored is
+         * in memory: the caller rewrites the whole file (compact()) once
+         * it can, rather than keeping records here without bound. */
+        close();
+        stale_ = true;
         std::lock_guard<std::mutex> lock(mu_);
-        out.insert(out.end(), pending_.begin(), pending_.end());
-        pending_.swap(out);
+        pending_.clear();
         return false;
     }
     file_bytes_ += out.size();
@@ -397,6 +412,8 @@ bool Journal::sync(std::string &error)
     }
     return true;
 }
+
+void Journal::begin_snapshot() { stale_ = false; }
 
 bool Journal::compact(const std::map<uint32_t, JournalServer> &live,
                       std::string &error)
@@ -426,9 +443,9 @@ bool Journal::compact(const std::map<uint32_t, JournalServer> &live,
     if (!ok || ::rename(tmp.c_str(), path_.c_str()) != 0) {
         error = errno_text("cannot rewrite", path_);
         ::unlink(tmp.c_str());
+        stale_ = true;  // Retry the whole rewrite later.
         std::lock_guard<std::mutex> lock(mu_);
-        tail.insert(tail.end(), pending_.begin(), pending_.end());
-        pending_.swap(tail);
+        pending_.clear();
         return false;
     }
     close();

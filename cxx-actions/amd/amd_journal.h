@@ -20,7 +20,9 @@
 // never touching the file; the main loop writes them out (flush()) at least
 // every kFlushMs while any are pending, fsyncs on exit and at most once a
 // second otherwise, and rewrites the file from a snapshot when it has grown
-// past twice what is live plus kCompactSlack (compact()).
+// past twice what is live plus kCompactSlack (compact()).  After a failed
+// write the file is stale: the main loop retries a whole rewrite once a
+// second instead of queueing records without bound.
 //
 // Reading (load()): a header from another version or bridge, or a bad
 // header checksum, refuses the whole file; a record with a bad length or
@@ -30,6 +32,7 @@
 #ifndef CXXA_AMD_JOURNAL_H
 #define CXXA_AMD_JOURNAL_H
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -86,6 +89,13 @@ class Journal {
     bool compact(const std::map<uint32_t, JournalServer> &live,
                  std::string &error);
     uint64_t file_bytes() const { return file_bytes_; }
+    // A write failed: the file is behind what is stored until a compact()
+    // succeeds.  Records appended meanwhile are not kept (the snapshot
+    // compact() writes has them).
+    bool stale() const { return stale_; }
+    // Before the caller takes the snapshot it gives compact(): records
+    // from now on are kept again (compact() writes them after it).
+    void begin_snapshot();
     void remove_file();
     void close();
 
@@ -103,6 +113,7 @@ class Journal {
     int64_t first_pending_ms_ = 0;
     int fd_ = -1;
     uint64_t file_bytes_ = 0;
+    std::atomic<bool> stale_{false};
 };
 
 }  // namespace cxxa::amd

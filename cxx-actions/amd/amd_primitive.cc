@@ -420,6 +420,7 @@ void AmdPrimitive::bridge_added(std::string_view bridge)
                + (l.error.empty() ? "" : " (last load: " + l.error + ")");
     /* A fresh file from what was kept: a bad tail is not read again. */
     std::string error;
+    store.journal()->begin_snapshot();
     auto live = live_state(store);
     if (!store.journal()->compact(live, error)) {
         d.write_errors++;
@@ -458,6 +459,21 @@ void AmdPrimitive::write_journal(std::string_view bridge, Store &store,
     }
     Durability &d = durability_.get(bridge);
     std::string error;
+    if (j->stale()) {
+        /* A write failed: rewrite everything, at most once a second. */
+        if (d.last_sync_ms + 1000 <= now_ms) {
+            d.last_sync_ms = now_ms;
+            d.compactions++;
+            j->begin_snapshot();
+            auto live = live_state(store);
+            if (!j->compact(live, error)) {
+                d.write_errors++;
+                host_log(1,
+                         "amd: bridge " + std::string(bridge) + ": " + error);
+            }
+        }
+        return;
+    }
     if (j->pending()
         && (now || j->first_pending_ms() + Journal::kFlushMs <= now_ms)) {
         if (j->flush(error)) {
@@ -475,6 +491,7 @@ void AmdPrimitive::write_journal(std::string_view bridge, Store &store,
         }
     }
     if (j->file_bytes() > 4 * Journal::kCompactSlack) {
+        j->begin_snapshot();
         auto live = live_state(store);
         if (j->file_bytes() > 2 * live_bytes(live) + Journal::kCompactSlack) {
             d.compactions++;
@@ -532,7 +549,8 @@ int64_t AmdPrimitive::next_wakeup(std::string_view bridge)
         if (first != kNever) {
             next = std::min(next, first + Journal::kFlushMs);
         }
-        if (Durability *d = durability_.find(bridge); d && d->unsynced) {
+        if (Durability *d = durability_.find(bridge);
+            d && (d->unsynced || j->stale())) {
             next = std::min(next, d->last_sync_ms + 1000);
         }
     }

@@ -11,7 +11,9 @@ requests, online with the new address, 50 more -> 100 of 100 in order at
 the new address; unsubscription; no drop in any switch counter.
 
 Exit status 0 on success.  Needs root."""
+import json
 import os
+import subprocess
 import sys
 import time
 
@@ -23,6 +25,14 @@ from amd_net import (APPS, PORT, SERVER_IP, SERVER_MAC,  # noqa: E402
                      AmdNetwork, amd_counter_drops, check_order,
                      stop_and_read)
 from paths import BUILD, PY  # noqa: E402
+
+
+def amd_reports(nw):
+    """Report frames the controller's AMD application has received."""
+    out = subprocess.run(['curl', '-s', 'http://127.0.0.1:%d/health'
+                          % nw.ports['rest']], capture_output=True,
+                         text=True, timeout=20).stdout
+    return json.loads(out)['amd']['reports']
 
 
 def run_seed(args):
@@ -75,9 +85,15 @@ def run_seed(args):
         r = nw.curl('PUT', 'status', {'newStatus': 'offline',
                                       'virtualIp': vip})
         c.check('offline', r.get('status') == 'Success', r)
+        reports_before = amd_reports(nw)
         sent = os.path.join(work, 'seed-sent')
         nw.send(h1, vip, n, 500, 'h1', sent=sent).wait(timeout=60)
         time.sleep(0.5)
+        # Before anyone asks (no GET info since going offline): the switch
+        # the requests entered told the controller of the first one.
+        got = amd_reports(nw) - reports_before
+        c.check('the switch reported the first stored request on its own, '
+                'once', got == 1, '%d reports' % got)
         info = nw.curl('GET', 'info')
         stored = info['availableServices'][0]['storedPackets']
         print('while offline: %d requests stored in the switches' % stored)

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -287,6 +288,38 @@ TEST_F(JournalTest, CompactionThenReplayingOldRecordsIsHarmless)
     EXPECT_EQ(l.error, "");
     ASSERT_EQ(l.servers[1].packets.size(), 1u);
     EXPECT_EQ(id(l.servers[1].packets.begin()->second.frame), 3);
+}
+
+TEST_F(JournalTest, AFailedWriteIsRepairedByARewriteNotByAQueue)
+{
+    const std::string sub = dir + "/sub";
+    ASSERT_EQ(mkdir(sub.c_str(), 0700), 0);
+    Journal j(sub + "/j", "br0");
+    std::string error;
+    j.append_store(1, packet(1, 1));
+    ASSERT_TRUE(j.flush(error)) << error;
+    j.close();
+    ASSERT_EQ(std::system(("rm -rf " + sub).c_str()), 0);
+    j.append_store(1, packet(2, 2));
+    EXPECT_FALSE(j.flush(error));
+    EXPECT_NE(error.find("cannot open"), std::string::npos) << error;
+    EXPECT_TRUE(j.stale());
+    j.append_store(1, packet(3, 3));
+    EXPECT_FALSE(j.pending());  // Not kept without bound meanwhile.
+
+    ASSERT_EQ(mkdir(sub.c_str(), 0700), 0);
+    j.begin_snapshot();
+    std::map<uint32_t, JournalServer> live;
+    for (int i = 1; i <= 3; i++) {
+        live[1].packets.emplace(i, packet(i, i));
+    }
+    ASSERT_TRUE(j.compact(live, error)) << error;
+    EXPECT_FALSE(j.stale());
+    std::ifstream f(sub + "/j", std::ios::binary);
+    JournalLoad l = Journal::parse(
+        std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {}), "br0");
+    EXPECT_EQ(l.error, "");
+    EXPECT_EQ(l.servers[1].packets.size(), 3u);
 }
 
 // ---- Restart through the primitive. ----
