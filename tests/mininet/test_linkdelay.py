@@ -69,9 +69,14 @@ def direction(stats, name):
     return next(d for d in stats['directions'] if d['direction'] == name)
 
 
+COUNTERS = ('received', 'forwarded', 'dropped', 'dropped_loss',
+            'dropped_cut', 'dropped_full', 'dropped_send', 'duplicated',
+            'reordered', 'delayed_path')
+
+
 def delta(after, before):
-    return {k: v - before[k] for k, v in after.items()
-            if isinstance(v, int) and not isinstance(v, bool)}
+    """The counters of a direction's stats, after - before."""
+    return {k: after[k] - before[k] for k in COUNTERS}
 
 
 def transfer(n, src, dst, count, first, rate=5000):
