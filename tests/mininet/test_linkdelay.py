@@ -59,7 +59,15 @@ class PairNetwork(harness.Network):
     def setup(self):
         # Static ARP: the only frames on the link are the test's.
         self.net.staticArp()
+        # The layers of options: a global one the link's own spec
+        # overrides (dup), and one direction's extra (jitter, h2 -> h1).
+        back = self.links_target_of('h2', 'h1')
+        self.links.args = ['--dup=0.5', '--fault=%s:jitter=100' % back]
         self.links.start()
+
+    def links_target_of(self, a, b):
+        ends = DelayedLink.links[(b, a)]
+        return '%s->%s' % (ends[1], ends[0])
 
     def teardown(self):
         self.final = self.links.stop()
@@ -106,6 +114,18 @@ def run(args):
     with PairNetwork(work) as n:
         h1, h2 = n['h1'], n['h2']
         ab = n.links.target('h1', 'h2', oneway=True)
+
+        # 0. The faults as configured, per direction.
+        st = n.links.stats()
+        ba = n.links.target('h2', 'h1', oneway=True)
+        want = {ab: 'loss=0.2/0.75,dup=0.01,reorder=0.05/2000,jitter=0',
+                ba: 'loss=0.2/0.75,dup=0.01,reorder=0.05/2000,jitter=100'}
+        got = {d['direction']: d['faults'] for d in st['directions']}
+        c.check('faults per direction: global, link, --fault', got == want,
+                json.dumps(got))
+        res['seed_in_stats'] = st['seed']
+        c.check('the seed is in the stats', st['seed'] == SEED,
+                str(st['seed']))
 
         # 1. The faults, counted at both ends.
         sent = 20000
