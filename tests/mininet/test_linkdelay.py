@@ -11,7 +11,9 @@ path 2 ms longer.
    them) = linkdelay's reordered, > 0; the rates near what was asked for,
    and the loss bursts h2 sees longer than independent loss would give.
 2. Faults off (set ... none) and the link cut: 1,000 datagrams, 0 arrive,
-   1,000 counted as cut.  Healed: 1,000 of 1,000 arrive, in order.
+   1,000 counted as cut.  Healed: 1,000 of 1,000 arrive, in order.  Cut
+   for 0.3 s and healed under traffic (3,000 at 2,000/s): h2 misses the
+   frames linkdelay counts as cut, in flight included, and gets the rest.
 3. h1 -> h2 cut alone: h2 -> h1 still passes, h1 -> h2 does not.
 4. Bad commands are refused with nothing changed; a bad option makes
    linkdelay exit 2 naming it.
@@ -179,6 +181,36 @@ def run(args):
                 got['received'] == got['distinct'] == 1000
                 and got['reordered'] == 0 and got['missing'] == 0,
                 json.dumps(got))
+
+        # 2b. Cut and healed under traffic: a gap, and every datagram
+        # either forwarded or counted as cut, those in flight included.
+        out = os.path.join(n.work, 'recv-live.json')
+        before = direction(n.links.stats(), ab)
+        r = n.popen_ready(h2, [PY, APPS, 'recv', '--port', str(PORT),
+                               '--out', out])
+        s = n.popen(h1, [PY, APPS, 'send', '--to', '%s:%d' % (h2.IP(), PORT),
+                         '--count', '3000', '--rate', '2000',
+                         '--first', '250000'])
+        time.sleep(0.5)
+        n.links.cut('h1', 'h2')
+        time.sleep(0.3)
+        n.links.heal('h1', 'h2')
+        s.wait(timeout=30)
+        time.sleep(0.5)
+        r.terminate()
+        r.wait(timeout=10)
+        n.procs.remove(r)
+        n.procs.remove(s)
+        with open(out) as f:
+            got = json.load(f)
+        ld = delta(direction(n.links.stats(), ab), before)
+        res['live_cut'] = {'receiver': got, 'linkdelay': ld}
+        c.check('live cut: a gap, received = forwarded = 3000 - cut',
+                ld['received'] == 3000 and ld['dropped_cut'] > 0
+                and got['received'] == ld['forwarded']
+                == 3000 - ld['dropped_cut'] and got['missing'] > 0,
+                '%d cut, %d received, %d missing' % (
+                    ld['dropped_cut'], got['received'], got['missing']))
 
         # 3. One direction cut.
         n.links.cut('h1', 'h2', oneway=True)
