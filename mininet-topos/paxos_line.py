@@ -125,8 +125,8 @@ class PaxosNetwork(Network):
             deployment(mode, n_clients, paxos, window),
             name='controller-%s%s' % (mode, '-paxos' if paxos else ''),
             ports='paxos', sync=MEMBERS + ['s4'])
-        self.links = LinkDelay(os.path.join(work, 'linkdelay-stats.txt'))
-        self.link_stats = ''
+        self.links = LinkDelay(os.path.join(work, 'linkdelay-stats.json'))
+        self.link_stats = {}
 
     def setup(self):
         self.links.start()
@@ -140,6 +140,11 @@ class PaxosNetwork(Network):
     def links_dropped(self):
         """Frames the link emulator dropped (after the network stopped)."""
         return self.links.dropped(self.link_stats)
+
+    def links_summary(self):
+        """What the link emulator did, summed over every direction (after
+        the network stopped): LinkDelay.summary()."""
+        return self.links.summary(self.link_stats)
 
     def clients(self):
         return [h for h in self.net.hosts if h.name.startswith('c')]

@@ -99,6 +99,7 @@ def run_rtt(args):
         'paxos_lost_messages': lost,
         'paxos_packet_ins': packet_ins,
         'link_frames_dropped': n.links_dropped(),
+        'links': n.links_summary(),
         'summary': {'flows': summary(samples['flows']),
                     'noflows': summary(samples['noflows']),
                     'paxos_all_three': summary(combined),
@@ -254,6 +255,7 @@ def run_order(args):
         'packet_ins': packet_ins,
         'controller_stopped_after_s': stopped_at,
         'link_frames_dropped': n.links_dropped(),
+        'links': n.links_summary(),
     }
     harness.write_json(args.out, 'paxos-order.json', res)
     with open(os.path.join(args.out, 'paxos-order-show.txt'), 'w') as f:
