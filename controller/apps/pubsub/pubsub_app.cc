@@ -46,6 +46,12 @@ class PubsubApp : public App {
         return ps_.packet_in(sw, frame, len, in_port, fx.flows_changed);
     }
 
+    /* The flows that retire once a switch has the new ones go. */
+    void switch_synced(const std::string &sw, Effects &fx) override
+    {
+        ps_.switch_synced(sw, fx.flows_changed);
+    }
+
     /* GET /pubsub; POST and DELETE of subscriptions and advertisements for
      * hosts that do not send control messages themselves.  Schema:
      * controller/README.md. */

@@ -80,6 +80,12 @@ Entries cover(const Entries &e, bool covering)
     return out;
 }
 
+// A flow's identity: its text before the actions.
+std::string flow_match(const std::string &flow)
+{
+    return flow.substr(0, flow.find(",actions="));
+}
+
 bool unicast_ip(uint32_t ip)
 {
     return ip != 0 && ip != 0xffffffff && (ip >> 28) < 0xe;
@@ -109,12 +115,17 @@ void PubsubService::configure(const PubsubSettings &s)
 {
     bool topology = s.switches != s_.switches || s.links != s_.links;
     s_ = s;
-    size_t before = hosts_.size();
+    size_t before = hosts_.size(), entries_before = entries_;
     entries_ = 0;
     for (auto it = hosts_.begin(); it != hosts_.end();) {
-        const PubsubHost &h = it->second;
+        PubsubHost &h = it->second;
+        // What the new dz limit no longer takes goes.
+        for (std::set<Dz> *set : {&h.subscriptions, &h.advertisements}) {
+            std::erase_if(
+                *set, [this](const Dz &d) { return d.len > s_.max_dz_bits; });
+        }
         size_t n = h.subscriptions.size() + h.advertisements.size();
-        if (!s_.enabled || !s_.has_switch(h.sw)
+        if (!s_.enabled || n == 0 || !s_.has_switch(h.sw)
             || s_.is_link_port(h.sw, h.port) || entries_ + n > s_.max_entries
             || size_t(std::distance(hosts_.begin(), it)) >= s_.max_hosts) {
             it = hosts_.erase(it);
@@ -123,7 +134,7 @@ void PubsubService::configure(const PubsubSettings &s)
             ++it;
         }
     }
-    if (topology || hosts_.size() != before) {
+    if (topology || hosts_.size() != before || entries_ != entries_before) {
         rebuild_trees();
     }
     std::set<std::string> changed;
@@ -184,7 +195,8 @@ PubsubResult PubsubService::request(MsgType type, const std::string &sw,
     if (!s_.enabled) {
         return refuse(404, "no pubsub section in the deployment");
     }
-    if (dz.len > s_.max_dz_bits) {
+    bool adding = type == MsgType::kSubscribe || type == MsgType::kAdvertise;
+    if (adding && dz.len > s_.max_dz_bits) {
         return refuse(400, "dz of " + std::to_string(dz.len)
                                + " bits, longer than max_dz_bits ("
                                + std::to_string(s_.max_dz_bits) + ")");
@@ -200,7 +212,6 @@ PubsubResult PubsubService::request(MsgType type, const std::string &sw,
         return refuse(400, "the host's address " + format_ip(ip) + " / "
                                + format_mac(mac) + " is not unicast");
     }
-    bool adding = type == MsgType::kSubscribe || type == MsgType::kAdvertise;
     auto it = hosts_.find(ip);
     if (it == hosts_.end() && !adding) {
         return refuse(404, "no host " + format_ip(ip));
@@ -383,19 +394,49 @@ void PubsubService::recompute(std::set<std::string> &changed)
             }
         }
     }
+    // What the switches have (or are getting) and the new flows do not
+    // replace retires.
+    std::map<std::string, std::vector<std::string>> retiring;
     for (const auto &[sw, f] : flows) {
+        std::set<std::string> kept;
+        for (const std::string &flow : f) {
+            kept.insert(flow_match(flow));
+        }
+        for (const std::string &flow : flows_for(sw)) {
+            if (!kept.count(flow_match(flow))) {
+                retiring[sw].push_back(flow);
+            }
+        }
         auto old = flows_.find(sw);
-        if (old == flows_.end() || old->second != f) {
+        if (old == flows_.end() || old->second != f
+            || retiring[sw] != retiring_[sw]) {
             changed.insert(sw);
         }
     }
     flows_ = std::move(flows);
+    retiring_ = std::move(retiring);
+}
+
+void PubsubService::switch_synced(const std::string &sw,
+                                  std::set<std::string> &changed)
+{
+    auto it = retiring_.find(sw);
+    if (it != retiring_.end() && !it->second.empty()) {
+        it->second.clear();
+        changed.insert(sw);
+    }
 }
 
 std::vector<std::string> PubsubService::flows_for(const std::string &sw) const
 {
-    auto it = flows_.find(sw);
-    return it == flows_.end() ? std::vector<std::string>() : it->second;
+    std::vector<std::string> out;
+    for (const auto *m : {&flows_, &retiring_}) {
+        auto it = m->find(sw);
+        if (it != m->end()) {
+            out.insert(out.end(), it->second.begin(), it->second.end());
+        }
+    }
+    return out;
 }
 
 std::vector<std::string>
@@ -583,9 +624,14 @@ json PubsubService::state() const
                          {"publishers", pubs},
                          {"nodes", nodes}});
     }
-    json flows = json::object();
+    json flows = json::object(), retiring = json::object();
     for (const auto &[sw, f] : flows_) {
         flows[sw] = f;
+    }
+    for (const auto &[sw, f] : retiring_) {
+        if (!f.empty()) {
+            retiring[sw] = f;
+        }
     }
     return {{"settings",
              {{"switches", s_.switches},
@@ -601,6 +647,7 @@ json PubsubService::state() const
             {"hosts", hosts},
             {"trees", trees},
             {"flows", flows},
+            {"retiring", retiring},
             {"counters", counters()}};
 }
 

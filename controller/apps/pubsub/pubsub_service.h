@@ -14,6 +14,12 @@
 // event is delivered: destination rewritten to its MAC and IP, through
 // pubsub:filter with its subscriptions (setting "filter").
 //
+// Make-before-break: the core's reconciliation deletes the flows a switch
+// no longer needs before it adds the new ones, so a flow that goes (its
+// match is no longer wanted) stays, "retiring", beside the new flows until
+// the switch has them all; then a second reconciliation removes it.
+// Flows whose match stays are replaced in place.
+//
 // Flows, per (switch, in port), one per dz (cut to the address bits):
 //   covering off: a flow per dz that does not send to the same ports as
 //     the flow of its nearest covering dz, with the outputs of every dz
@@ -64,9 +70,9 @@ struct PubsubResult {
 
 class PubsubService {
   public:
-    // A new deployment: the hosts that still fit stay (their trees are
-    // built again if the topology changed).  Returns true if it changed
-    // anything.
+    // A new deployment: the hosts that still fit stay, without the dz
+    // longer than its max_dz_bits (the trees are built again if the
+    // topology or the advertisements changed).
     void configure(const PubsubSettings &);
     const PubsubSettings &settings() const { return s_; }
 
@@ -81,7 +87,12 @@ class PubsubService {
     bool packet_in(const std::string &sw, const uint8_t *frame, size_t len,
                    uint32_t in_port, std::set<std::string> &changed);
 
+    // The flows 'sw' must have: the current ones, and those of the
+    // previous computation that no longer exist (retiring), until 'sw'
+    // has the current ones (switch_synced).
     std::vector<std::string> flows_for(const std::string &sw) const;
+    // 'sw' has every flow of flows_for(): the retiring ones may go.
+    void switch_synced(const std::string &sw, std::set<std::string> &changed);
     // Every kind of flow this service installs, for the deployment check.
     std::vector<std::string> sample_flows(const std::string &sw) const;
 
@@ -114,6 +125,7 @@ class PubsubService {
     std::map<Dz, PubsubTreeState> trees_;   // By the tree's dz.
     size_t entries_ = 0;                    // Subscriptions + ads.
     std::map<std::string, std::vector<std::string>> flows_;
+    std::map<std::string, std::vector<std::string>> retiring_;
 
     struct Counters {
         std::map<std::string, uint64_t> messages;   // By type.

@@ -91,8 +91,21 @@ struct Net {
         changed.clear();
         frames::Bytes f = control(sw, port,
                                   pubsub::encode_control({t, dz(d)}));
-        return ps.packet_in("s" + std::to_string(sw), f.data(), f.size(), port,
-                            changed);
+        bool took = ps.packet_in("s" + std::to_string(sw), f.data(), f.size(),
+                                 port, changed);
+        synced();
+        return took;
+    }
+    // As the core: every changed switch syncs (and the retiring flows go).
+    void synced()
+    {
+        std::set<std::string> again;
+        for (const std::string &sw : changed) {
+            ps.switch_synced(sw, again);
+        }
+        for (const std::string &sw : again) {
+            ps.switch_synced(sw, again);
+        }
     }
     // The flows of sN but the two every switch has.
     std::vector<std::string> flows(int sw)
@@ -246,6 +259,34 @@ Net covered(bool covering)
     return n;
 }
 
+TEST(PubsubFlows, MakeBeforeBreakFlowsRetireAfterTheSync)
+{
+    Net n;
+    n.send(4, 1, MsgType::kAdvertise, "0");
+    n.send(4, 2, MsgType::kSubscribe, "0101");
+    std::string old = n.flows(4).at(0);
+    EXPECT_NE(old.find("nw_dst=225.168.0.0/13"), std::string::npos) << old;
+    // 01 covers 0101: the flow of 0101 goes, the one of 01 comes.  Until
+    // s4 has synced, both are there (the core deletes before it adds).
+    frames::Bytes f = control(
+        4, 2, pubsub::encode_control({MsgType::kSubscribe, dz("01")}));
+    std::set<std::string> changed;
+    n.ps.packet_in("s4", f.data(), f.size(), 2, changed);
+    EXPECT_EQ(changed, std::set<std::string>{"s4"});
+    Flows both = n.flows(4);
+    ASSERT_EQ(both.size(), 2u);
+    EXPECT_NE(both[0].find("nw_dst=225.160.0.0/11"), std::string::npos);
+    EXPECT_EQ(both[1], old);
+    EXPECT_EQ(n.ps.state()["retiring"]["s4"], json::array({old}));
+    changed.clear();
+    n.ps.switch_synced("s4", changed);
+    EXPECT_EQ(changed, std::set<std::string>{"s4"});
+    EXPECT_EQ(n.flows(4), Flows{both[0]});
+    changed.clear();
+    n.ps.switch_synced("s4", changed);  // Nothing more to do.
+    EXPECT_TRUE(changed.empty());
+}
+
 TEST(PubsubFlows, CoveringMergesExactKeepsApart)
 {
     std::string to1 = "clone(mod_dl_dst:02:00:00:00:00:71,mod_nw_dst:"
@@ -288,6 +329,13 @@ TEST(PubsubFlows, LongDzAreCutToTheAddressAndFilteredExactly)
     // Over the limit: refused.
     n.send(5, 2, MsgType::kSubscribe, std::string(41, '1').c_str());
     EXPECT_EQ(n.ps.counters()["refused"], 1);
+    // A lower limit drops the subscriptions it no longer takes.
+    n.ps.configure(settings({{"max_dz_bits", 23}}));
+    n.changed = {"s5"};
+    n.synced();
+    EXPECT_EQ(n.flows(5), Flows());
+    EXPECT_EQ(n.ps.counters()["subscriptions"], 0);
+    EXPECT_EQ(n.ps.counters()["advertisements"], 1);
 }
 
 TEST(PubsubFlows, EveryFlowParses)
@@ -434,6 +482,8 @@ TEST(PubsubRest, RequestsAndErrors)
         post(MsgType::kUnsubscribe, {{"ip", "10.0.6.2"}, {"dz", "11"}}).http,
         200);
     EXPECT_TRUE(ch.count("s6"));
+    n.changed = ch;
+    n.synced();
     EXPECT_EQ(n.flows(6).size(), 0u);
 }
 
