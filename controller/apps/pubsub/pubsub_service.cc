@@ -396,34 +396,44 @@ void PubsubService::recompute(std::set<std::string> &changed)
     }
     // What the switches have (or are getting) and the new flows do not
     // replace retires.
-    std::map<std::string, std::vector<std::string>> retiring;
+    std::map<std::string, std::vector<std::string>> retiring, before;
     for (const auto &[sw, f] : flows) {
         std::set<std::string> kept;
         for (const std::string &flow : f) {
             kept.insert(flow_match(flow));
         }
-        for (const std::string &flow : flows_for(sw)) {
+        before[sw] = flows_for(sw);
+        for (const std::string &flow : before[sw]) {
             if (!kept.count(flow_match(flow))) {
                 retiring[sw].push_back(flow);
             }
         }
-        auto old = flows_.find(sw);
-        if (old == flows_.end() || old->second != f
-            || retiring[sw] != retiring_[sw]) {
-            changed.insert(sw);
-        }
     }
     flows_ = std::move(flows);
     retiring_ = std::move(retiring);
+    for (const auto &[sw, old] : before) {
+        if (flows_for(sw) == old) {
+            // The core sees no change, and a switch that is not syncing
+            // already has all of these: what retires may go at once.
+            if (retiring_[sw].empty() || pending_.count(sw)) {
+                continue;
+            }
+            retiring_[sw].clear();
+        }
+        changed.insert(sw);
+        pending_.insert(sw);
+    }
 }
 
 void PubsubService::switch_synced(const std::string &sw,
                                   std::set<std::string> &changed)
 {
+    pending_.erase(sw);
     auto it = retiring_.find(sw);
     if (it != retiring_.end() && !it->second.empty()) {
         it->second.clear();
         changed.insert(sw);
+        pending_.insert(sw);
     }
 }
 

@@ -126,6 +126,8 @@ class PubsubService {
     size_t entries_ = 0;                    // Subscriptions + ads.
     std::map<std::string, std::vector<std::string>> flows_;
     std::map<std::string, std::vector<std::string>> retiring_;
+    // Switches given new flows that have not synced since.
+    std::set<std::string> pending_;
 
     struct Counters {
         std::map<std::string, uint64_t> messages;   // By type.

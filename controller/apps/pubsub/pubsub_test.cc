@@ -285,6 +285,14 @@ TEST(PubsubFlows, MakeBeforeBreakFlowsRetireAfterTheSync)
     changed.clear();
     n.ps.switch_synced("s4", changed);  // Nothing more to do.
     EXPECT_TRUE(changed.empty());
+    // Un-advertising leaves the switch's flows as they are, all retiring:
+    // a switch that is in sync already has them, so they go at once (the
+    // core would see no change, and no sync would follow).
+    f = control(4, 1,
+                pubsub::encode_control({MsgType::kUnadvertise, dz("0")}));
+    n.ps.packet_in("s4", f.data(), f.size(), 1, changed);
+    EXPECT_EQ(changed, std::set<std::string>{"s4"});
+    EXPECT_EQ(n.flows(4), Flows());
 }
 
 TEST(PubsubFlows, CoveringMergesExactKeepsApart)
@@ -477,13 +485,13 @@ TEST(PubsubRest, RequestsAndErrors)
         post(MsgType::kUnsubscribe, {{"ip", "10.9.9.9"}, {"dz", "0"}}).http,
         404);
     EXPECT_EQ(n.flows(6).size(), 1u);  // Nothing changed.
+    n.changed = ch;                    // The switches sync.
+    n.synced();
     ch.clear();
     EXPECT_EQ(
         post(MsgType::kUnsubscribe, {{"ip", "10.0.6.2"}, {"dz", "11"}}).http,
         200);
     EXPECT_TRUE(ch.count("s6"));
-    n.changed = ch;
-    n.synced();
     EXPECT_EQ(n.flows(6).size(), 0u);
 }
 
