@@ -4,12 +4,17 @@ events, a receiver.  Wire format: cxx-actions/pubsub/README.md.
 
     pubsub_host.py control --src IP OP:DZ ...   send control messages in
         order (OP: adv, sub, unadv, unsub; DZ: bits or '*'; raw:HEX sends
-        HEX as the payload), --gap MS between them
+        HEX as the payload), --gap MS between them, --print-times
     pubsub_host.py publish --src IP --id N --dz DZ[,DZ...] --count N
         --rate R [--log FILE]   events with these dz (in turn), or
         --values X,Y --ranges LO:HI,LO:HI --bits B for the spatial index
     pubsub_host.py receive [--log FILE]   prints 'ready', then records
-        every event until SIGTERM; then prints a JSON summary
+        every event until SIGTERM (publisher, sequence number, dz, time
+        received, time sent); then prints a JSON summary
+    pubsub_host.py mqtt-publish --broker IP ...   as publish, through an
+        MQTT broker: topic pubsub/B1/B2/... (one level per dz bit), QoS 0
+    pubsub_host.py mqtt-receive --broker IP --dz DZ[,DZ...] ...   as
+        receive, subscribed to the topics its dz cover (pubsub/B1/.../#)
 
 Events go to the address the dz maps to under --prefix (default
 225.128.0.0/9), UDP port 5038; their payload is the 16-byte event header
@@ -108,6 +113,8 @@ def cmd_control(a):
             sys.exit('unknown operation %r (adv, sub, unadv, unsub, raw)'
                      % kind)
         s.sendto(payload, CONTROL)
+        if a.print_times:
+            print('%s %.6f' % (op, time.time()), flush=True)
         if a.gap:
             time.sleep(a.gap / 1000.0)
     return 0
@@ -140,6 +147,81 @@ def cmd_publish(a):
     return 0
 
 
+def topic(dz):
+    return '/'.join(['pubsub'] + list(dz))
+
+
+def mqtt_client(broker):
+    import paho.mqtt.client as mqtt
+    c = mqtt.Client()
+    c.connect(broker, 1883, keepalive=60)
+    return c
+
+
+def cmd_mqtt_publish(a):
+    dzs = [parse_dz(d) for d in a.dz.split(',')]
+    c = mqtt_client(a.broker)
+    c.loop_start()
+    log = open(a.log, 'w') if a.log else None
+    start = time.monotonic()
+    for seq in range(a.count):
+        d = dzs[seq % len(dzs)]
+        delay = start + seq / a.rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        c.publish(topic(d), APP.pack(a.id, seq, time.time()) + d.encode(),
+                  qos=0)
+        if log:
+            log.write('%d %s\n' % (seq, d or '*'))
+    time.sleep(0.5)
+    c.loop_stop()
+    c.disconnect()
+    if log:
+        log.close()
+    return 0
+
+
+def write_summary(a, events):
+    if a.log:
+        with open(a.log, 'w') as f:
+            for e in events:
+                f.write('%d %d %s %.6f %.6f\n' % e)
+    lat = sorted((e[3] - e[4]) * 1000.0 for e in events)
+    print(json.dumps({
+        'events': len(events),
+        'latency_ms_median': lat[len(lat) // 2] if lat else None,
+        'latency_ms_p99': lat[int(len(lat) * 0.99)] if lat else None,
+    }), flush=True)
+
+
+def cmd_mqtt_receive(a):
+    events = []
+    subscribed = []
+
+    def on_message(client, userdata, msg):
+        now = time.time()
+        pub, seq, sent = APP.unpack(msg.payload[:APP.size])
+        dz = msg.payload[APP.size:].decode() or '*'
+        events.append((pub, seq, dz, now, sent))
+    c = mqtt_client(a.broker)
+    c.on_message = on_message
+    c.on_subscribe = lambda *x: subscribed.append(1)
+    dzs = [parse_dz(d) for d in a.dz.split(',')]
+    for d in dzs:
+        c.subscribe(topic(d) + '/#' if d else 'pubsub/#', qos=0)
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *x: stop.append(1))
+    c.loop_start()
+    while len(subscribed) < len(dzs):
+        time.sleep(0.01)
+    print('ready', flush=True)
+    while not stop:
+        time.sleep(0.1)
+    c.loop_stop()
+    write_summary(a, events)
+    return 0
+
+
 def cmd_receive(a):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
@@ -148,7 +230,7 @@ def cmd_receive(a):
     stop = []
     signal.signal(signal.SIGTERM, lambda *x: stop.append(1))
     print('ready', flush=True)
-    events, bad, lat = [], 0, []
+    events, bad = [], 0
     while not stop:
         try:
             payload = s.recv(2048)
@@ -160,18 +242,10 @@ def cmd_receive(a):
             bad += 1
             continue
         pub, seq, sent = APP.unpack(ev[1][:APP.size])
-        events.append((pub, seq, ev[0] or '*'))
-        lat.append((now - sent) * 1000.0)
-    if a.log:
-        with open(a.log, 'w') as f:
-            for e in events:
-                f.write('%d %d %s\n' % e)
-    lat.sort()
-    print(json.dumps({
-        'events': len(events), 'not_events': bad,
-        'latency_ms_median': lat[len(lat) // 2] if lat else None,
-        'latency_ms_p99': lat[int(len(lat) * 0.99)] if lat else None,
-    }), flush=True)
+        events.append((pub, seq, ev[0] or '*', now, sent))
+    if bad:
+        print('%d datagrams were no event' % bad, file=sys.stderr)
+    write_summary(a, events)
     return 0
 
 
@@ -182,6 +256,8 @@ def main(argv=None):
     c = sub.add_parser('control')
     c.add_argument('--src', required=True)
     c.add_argument('--gap', type=float, default=0)
+    c.add_argument('--print-times', action='store_true',
+                   help='print each operation and when it was sent')
     c.add_argument('ops', nargs='+')
     pb = sub.add_parser('publish')
     pb.add_argument('--src', required=True)
@@ -196,11 +272,23 @@ def main(argv=None):
     pb.add_argument('--log')
     r = sub.add_parser('receive')
     r.add_argument('--log')
+    mp = sub.add_parser('mqtt-publish')
+    mp.add_argument('--broker', required=True)
+    mp.add_argument('--id', type=int, required=True)
+    mp.add_argument('--dz', required=True)
+    mp.add_argument('--count', type=int, default=1)
+    mp.add_argument('--rate', type=float, default=100)
+    mp.add_argument('--log')
+    mr = sub.add_parser('mqtt-receive')
+    mr.add_argument('--broker', required=True)
+    mr.add_argument('--dz', required=True)
+    mr.add_argument('--log')
     a = p.parse_args(argv)
     if a.cmd == 'publish' and not (a.dz or (a.values and a.ranges)):
         p.error('publish needs --dz or --values with --ranges')
     return {'control': cmd_control, 'publish': cmd_publish,
-            'receive': cmd_receive}[a.cmd](a)
+            'receive': cmd_receive, 'mqtt-publish': cmd_mqtt_publish,
+            'mqtt-receive': cmd_mqtt_receive}[a.cmd](a)
 
 
 if __name__ == '__main__':

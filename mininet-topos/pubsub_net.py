@@ -17,6 +17,7 @@ experiments/pubsub_experiment.py."""
 import json
 import os
 import subprocess
+import time
 import urllib.error
 import urllib.request
 
@@ -30,6 +31,16 @@ SWITCHES = ['s%d' % i for i in range(1, 8)]
 
 def host_ip(name):
     return '10.0.0.%d' % int(name[1:])
+
+
+def host_mac(name):
+    return '00:00:00:00:00:%02d' % int(name[1:])
+
+
+def host_body(name, dz):
+    """A POST /pubsub/subscription body for Mininet host name."""
+    return {'switch': 's' + name[1], 'port': int(name[2]),
+            'ip': host_ip(name), 'mac': host_mac(name), 'dz': dz or '*'}
 
 
 def topo(hosts):
@@ -48,12 +59,12 @@ def topo(hosts):
             for h in hosts:
                 sw, port = int(h[1]), int(h[2])
                 self.addHost(h, ip=host_ip(h) + '/24',
-                             mac='00:00:00:00:00:%02d' % int(h[1:]))
+                             mac=host_mac(h))
                 self.addLink(h, 's%d' % sw, port2=port)
     return PubsubTopo()
 
 
-def deployment(section):
+def deployment(section, flows=()):
     switches = []
     for i in range(1, 8):
         ports = {'h1': 1, 'h2': 2}
@@ -62,7 +73,7 @@ def deployment(section):
         if i <= 3:
             ports.update(a=11, b=12)
         switches.append({'name': 's%d' % i, 'dpid': '%x' % i,
-                         'ports': ports})
+                         'ports': ports, 'flows': list(flows)})
     links = [{'a': 's%d:%s' % (i // 2, 'b' if i % 2 else 'a'),
               'b': 's%d:up' % i} for i in range(2, 8)]
     return {'description': 'pubsub: a tree of 7 switches',
@@ -70,8 +81,13 @@ def deployment(section):
 
 
 class PubsubNetwork(Network):
-    def __init__(self, work, hosts, section):
-        Network.__init__(self, work, topo(hosts), deployment(section),
+    """flows: the switches' own flows besides the pubsub ones (the
+    experiment's broker baseline forwards its TCP with NORMAL)."""
+
+    def __init__(self, work, hosts, section, flows=()):
+        self.flows = list(flows)
+        Network.__init__(self, work, topo(hosts),
+                         deployment(section, self.flows),
                          name='controller-pubsub', ports='pubsub',
                          sync=SWITCHES)
         self.n_control = 0   # Control messages sent by the hosts.
@@ -97,30 +113,49 @@ class PubsubNetwork(Network):
 
     def reconfigure(self, section):
         """PUT /deployment with a new pubsub section; waits for sync."""
-        code, r = self.call('PUT', '/deployment', deployment(section))
+        code, r = self.call('PUT', '/deployment',
+                            deployment(section, self.flows))
         if code != 200:
             raise RuntimeError('PUT /deployment: %s' % r)
         self.wait_synced()
 
     def wait_synced(self, timeout=30):
-        """Waits until every switch has the flows the controller wants (a
-        change the controller has answered or shown in GET /pubsub has
-        already started the switches' resynchronisation)."""
+        """Waits until every switch has the flows the controller wants and
+        no flow is retiring (a change the controller has answered or shown
+        in GET /pubsub has already started the switches'
+        resynchronisation)."""
         def ok():
+            if self.state()['retiring']:
+                return False
             sws = self.ctl.switches()
             return all(sws[s]['in_sync'] for s in SWITCHES)
-        wait_until(ok, timeout, 'pubsub switches in sync')
+        try:
+            wait_until(ok, timeout, 'pubsub switches in sync')
+        except RuntimeError:
+            sws = self.ctl.switches()
+            raise RuntimeError('switches not in sync: %s; retiring: %s' % (
+                [s for s in SWITCHES if not sws[s]['in_sync']],
+                self.state()['retiring']))
 
     # The host tool.
     def control(self, host, *ops, gap=0):
         """Sends control messages from host (adv:DZ, sub:DZ, raw:HEX...);
-        counts them."""
+        counts them.  Returns when each was sent (time.time())."""
         h = self[host]
         out = h.cmd(PY, TOOL, 'control', '--src', host_ip(host),
-                    '--gap', str(gap), *ops)
-        if out.strip():
+                    '--gap', str(gap), '--print-times', *ops)
+        lines = out.split()
+        if len(lines) != 2 * len(ops):
             raise RuntimeError('%s control: %s' % (host, out))
         self.n_control += len(ops)
+        return [float(t) for t in lines[1::2]]
+
+    def control_popen(self, host, ops, gap):
+        """control() in the background: the process."""
+        self.n_control += len(ops)
+        return self.popen(self[host], [PY, TOOL, 'control', '--src',
+                                       host_ip(host), '--gap', str(gap)]
+                          + list(ops))
 
     def wait_hosts(self, expect, timeout=20):
         """Waits until GET /pubsub shows expect = {ip: (subs, ads)}."""
@@ -133,10 +168,6 @@ class PubsubNetwork(Network):
             return got == want
         wait_until(ok, timeout, 'the controller has the hosts %s' % expect)
         self.wait_synced()
-
-    def receiver(self, host, log):
-        return self.popen_ready(self[host], [PY, TOOL, 'receive',
-                                             '--log', log])
 
     def publisher(self, host, pub_id, dzs, count, rate, log):
         return self.popen(self[host], [
@@ -164,15 +195,16 @@ class PubsubNetwork(Network):
 
 
 def stop_receiver(proc, log):
-    """Stops a receiver; returns (summary, [(pub, seq, dz)])."""
+    """Stops a receiver; returns (summary, [(pub, seq, dz, time received,
+    time sent)])."""
     proc.terminate()
     out, _ = proc.communicate(timeout=20)
     summary = json.loads(out.decode().strip().splitlines()[-1])
     rows = []
     with open(log) as f:
         for line in f:
-            pub, seq, dz = line.split()
-            rows.append((int(pub), int(seq), dz))
+            pub, seq, dz, t, sent = line.split()
+            rows.append((int(pub), int(seq), dz, float(t), float(sent)))
     return summary, rows
 
 
@@ -196,3 +228,54 @@ def expected_deliveries(published, subscriptions):
         out[host] = {(pub, seq) for pub, evs in published.items()
                      for seq, dz in evs if any(covers(s, dz) for s in subs)}
     return out
+
+
+def run_phase(nw, work, tag, subscribers, pubs, count, rate, during=None,
+              broker=None):
+    """Receivers on every host of subscribers, the publishers of pubs
+    {host: dz list} at rate events/s each; during() is called while they
+    send.  With broker (address, {host: [dz]}), through the MQTT broker
+    instead of the switches' flows.  Returns (published {pub_id: [(seq,
+    dz)]}, received {host: rows}, summaries {host: receiver summary})."""
+    recv = {}
+    for h in subscribers:
+        log = os.path.join(work, '%s-%s.recv' % (tag, h))
+        cmd = [PY, TOOL, 'receive', '--log', log]
+        if broker:
+            cmd = [PY, TOOL, 'mqtt-receive', '--broker', broker[0], '--dz',
+                   ','.join(d or '*' for d in broker[1][h]), '--log', log]
+        recv[h] = (nw.popen_ready(nw[h], cmd), log)
+    procs = {}
+    for i, (h, dzs) in enumerate(sorted(pubs.items())):
+        log = os.path.join(work, '%s-%s.pub' % (tag, h))
+        if broker:
+            p = nw.popen(nw[h], [
+                PY, TOOL, 'mqtt-publish', '--broker', broker[0], '--id',
+                str(i + 1), '--dz', ','.join(dzs), '--count', str(count),
+                '--rate', str(rate), '--log', log])
+        else:
+            p = nw.publisher(h, i + 1, dzs, count, rate, log)
+        procs[i + 1] = (p, log)
+    if during:
+        during()
+    for p, _ in procs.values():
+        p.wait(timeout=600)
+    time.sleep(0.5)
+    published = {i: read_publisher_log(log) for i, (p, log) in procs.items()}
+    received, summaries = {}, {}
+    for h, (p, log) in recv.items():
+        summaries[h], received[h] = stop_receiver(p, log)
+    return published, received, summaries
+
+
+def compare(published, received, subscriptions):
+    """(false negatives, false positives, deliveries) over all hosts,
+    against the deliveries computed from subscriptions {host: [dz]}."""
+    want = expected_deliveries(published, subscriptions)
+    fn = fp = got = 0
+    for h, rows in received.items():
+        have = {(r[0], r[1]) for r in rows}
+        fn += len(want[h] - have)
+        fp += len(have - want[h])
+        got += len(have & want[h])
+    return fn, fp, got

@@ -35,8 +35,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
 
 import harness  # noqa: E402
 from paths import BUILD  # noqa: E402
-from pubsub_net import (PubsubNetwork, expected_deliveries,  # noqa: E402
-                        host_ip, read_publisher_log, stop_receiver)
+from pubsub_net import (PubsubNetwork, compare,  # noqa: E402
+                        expected_deliveries, host_ip, run_phase)
 
 PUBLISHERS = {'h41': '0', 'h61': '1', 'h11': '10'}
 LONG = '01101010101010101010101011'     # 26 bits.
@@ -65,40 +65,6 @@ def events_for(rng, prefix, n):
         else:
             out.append(random_dz(rng, prefix))
     return out
-
-
-def run_phase(nw, work, tag, pubs, count, rate, during=None):
-    """Receivers on every subscriber, the publishers of pubs
-    {host: dz list} at rate; during(t) is called while they send.
-    Returns (published {pub_id: [(seq, dz)]}, received {host: rows})."""
-    recv = {}
-    for h in SUBSCRIBERS:
-        log = os.path.join(work, '%s-%s.recv' % (tag, h))
-        recv[h] = (nw.receiver(h, log), log)
-    procs = {}
-    for i, (h, dzs) in enumerate(sorted(pubs.items())):
-        log = os.path.join(work, '%s-%s.pub' % (tag, h))
-        procs[i + 1] = (nw.publisher(h, i + 1, dzs, count, rate, log), log)
-    if during:
-        during()
-    for p, _ in procs.values():
-        p.wait(timeout=120)
-    time.sleep(0.5)
-    published = {i: read_publisher_log(log) for i, (p, log) in procs.items()}
-    received = {h: stop_receiver(p, log)[1] for h, (p, log) in recv.items()}
-    return published, received
-
-
-def compare(published, received, subscriptions):
-    """(false negatives, false positives, deliveries) over all hosts."""
-    want = expected_deliveries(published, subscriptions)
-    fn = fp = got = 0
-    for h, rows in received.items():
-        have = {(pub, seq) for pub, seq, dz in rows}
-        fn += len(want[h] - have)
-        fp += len(have - want[h])
-        got += len(have & want[h])
-    return fn, fp, got
 
 
 def run(args):
@@ -145,7 +111,8 @@ def run(args):
         pubs = {h: events_for(rng, dz, 60) for h, dz in PUBLISHERS.items()}
         # A: the filter on.
         before = nw.filter_counters()
-        published, received = run_phase(nw, work, 'a', pubs, 60, 100)
+        published, received, _ = run_phase(nw, work, 'a', SUBSCRIBERS, pubs,
+                                           60, 100)
         fn, fp, got = compare(published, received, SUBSCRIBERS)
         print('A (filter): %d deliveries, %d false negatives, %d false '
               'positives' % (got, fn, fp))
@@ -162,7 +129,8 @@ def run(args):
 
         # B: the filter off, the same events.
         nw.reconfigure(dict(SECTION, filter=False))
-        published, received = run_phase(nw, work, 'b', pubs, 60, 100)
+        published, received, _ = run_phase(nw, work, 'b', SUBSCRIBERS, pubs,
+                                           60, 100)
         fn, fp_off, got = compare(published, received, SUBSCRIBERS)
         print('B (no filter): %d deliveries, %d false negatives, %d false '
               'positives' % (got, fn, fp_off))
@@ -184,11 +152,11 @@ def run(args):
             nw.control('h62', 'sub:10')
         cpubs = {'h41': events_for(rng, '0', 900),
                  'h61': events_for(rng, '1', 900)}
-        published, received = run_phase(nw, work, 'c', cpubs, 900, 150,
-                                        churn)
+        published, received, _ = run_phase(nw, work, 'c', SUBSCRIBERS,
+                                           cpubs, 900, 150, churn)
         stable = dict(SUBSCRIBERS, h62=[])   # h62's 10 changed.
         want = expected_deliveries(published, stable)
-        lost = sum(len(want[h] - {(p, s) for p, s, d in received[h]})
+        lost = sum(len(want[h] - {(r[0], r[1]) for r in received[h]})
                    for h in SUBSCRIBERS)
         print('C: %d events of subscriptions held throughout lost' % lost)
         c.check('C: no event of a subscription held throughout lost',
@@ -206,8 +174,9 @@ def run(args):
                                     and h != 'h41' else [])
                        for h, s in list(SUBSCRIBERS.items())
                        + [('h61', []), ('h11', [])]})
-        published, received = run_phase(
-            nw, work, 'd', {'h41': events_for(rng, '0', 50)}, 50, 100)
+        published, received, _ = run_phase(
+            nw, work, 'd', SUBSCRIBERS, {'h41': events_for(rng, '0', 50)}, 50,
+            100)
         c.check('D: an un-advertised publisher reaches no one',
                 not any(received.values()),
                 {h: len(r) for h, r in received.items()})
