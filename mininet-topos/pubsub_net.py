@@ -101,7 +101,10 @@ class PubsubNetwork(Network):
         req = urllib.request.Request(
             'http://127.0.0.1:%d%s' % (self.ports['rest'], path),
             method=method,
-            data=None if body is None else json.dumps(body).encode())
+            data=None if body is None else json.dumps(body).encode(),
+            # Not urllib's default form type, whose bodies cpp-httplib
+            # limits to 8 KiB.
+            headers={'Content-Type': 'application/json'})
         try:
             with urllib.request.urlopen(req, timeout=30) as r:
                 return r.status, json.loads(r.read())
