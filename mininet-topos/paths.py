@@ -30,4 +30,5 @@ PORTS = {
     'amd': {'rest': 18399, 'of': 16853},
     'nat': {'rest': 18398, 'of': 16854},
     'amd-floodlight': {'rest': 18397, 'of': 16855},
+    'pubsub': {'rest': 18396, 'of': 16856},
 }
