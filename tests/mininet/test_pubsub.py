@@ -201,4 +201,4 @@ def run(args):
 
 
 if __name__ == '__main__':
-    sys.exit(harness.cli(__doc__, 'sandbox-pubsub', run, out=False))
+    sys.exit(harness.cli(__doc__, 'sandbox-pubsub', run))
