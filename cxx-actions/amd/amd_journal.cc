@@ -41,12 +41,61 @@ uint64_t get64(const uint8_t *p)
     return uint64_t(get32(p)) << 32 | get32(p + 4);
 }
 
-// Appends a record (length, checksum, body) whose body is 'body'.
-void put_record(std::vector<uint8_t> &out, const std::vector<uint8_t> &body)
+// A record is written in place: open_record() leaves room for its length
+// and checksum, the fields follow, close_record() fills them in.
+size_t open_record(std::vector<uint8_t> &out, uint8_t type)
 {
-    put32(out, body.size());
-    put32(out, crc32c(body.data(), body.size()));
-    out.insert(out.end(), body.begin(), body.end());
+    size_t at = out.size();
+    out.resize(at + 8);
+    out.push_back(type);
+    return at;
+}
+
+void close_record(std::vector<uint8_t> &out, size_t at)
+{
+    const uint8_t *body = out.data() + at + 8;
+    const size_t len = out.size() - at - 8;
+    uint32_t crc = crc32c(body, len);
+    uint8_t *h = out.data() + at;
+    for (int k = 0; k < 4; k++) {
+        h[k] = uint8_t(len >> (24 - 8 * k));
+        h[4 + k] = uint8_t(crc >> (24 - 8 * k));
+    }
+}
+
+void encode_store(std::vector<uint8_t> &out, uint32_t vip,
+                  const StoredPacket &p)
+{
+    size_t at = open_record(out, kStore);
+    put32(out, vip);
+    put64(out, p.seq);
+    put64(out, p.wall_ms);
+    put64(out, p.wall_ms + (p.deadline_ms - p.arrived_ms));
+    out.insert(out.end(), p.frame.begin(), p.frame.end());
+    close_record(out, at);
+}
+
+void encode_mode(std::vector<uint8_t> &out, uint32_t vip, uint64_t seq,
+                 Mode mode, const Pace &pace)
+{
+    size_t at = open_record(out, kMode);
+    put32(out, vip);
+    put64(out, seq);
+    out.push_back(mode == Mode::kHeld ? 1 : 0);
+    out.push_back(pace.table);
+    put32(out, pace.rate);
+    put32(out, pace.burst);
+    close_record(out, at);
+}
+
+// kRemove and kForget: a server and a sequence number.
+void encode_through(std::vector<uint8_t> &out, RecordType type, uint32_t vip,
+                    uint64_t seq)
+{
+    size_t at = open_record(out, type);
+    put32(out, vip);
+    put64(out, seq);
+    close_record(out, at);
 }
 
 std::string errno_text(const std::string &what, const std::string &path)
@@ -80,25 +129,11 @@ int64_t wall_now_ms()
 void encode_server(std::vector<uint8_t> &out, uint32_t vip,
                    const JournalServer &s)
 {
-    std::vector<uint8_t> body;
     if (s.has_mode) {
-        body = {kMode};
-        put32(body, vip);
-        put64(body, s.mode_seq);
-        body.push_back(s.mode == Mode::kHeld ? 1 : 0);
-        body.push_back(s.pace.table);
-        put32(body, s.pace.rate);
-        put32(body, s.pace.burst);
-        put_record(out, body);
+        encode_mode(out, vip, s.mode_seq, s.mode, s.pace);
     }
-    for (const auto &[seq, p] : s.packets) {
-        body = {kStore};
-        put32(body, vip);
-        put64(body, seq);
-        put64(body, p.wall_ms);
-        put64(body, p.wall_ms + (p.deadline_ms - p.arrived_ms));
-        body.insert(body.end(), p.frame.begin(), p.frame.end());
-        put_record(out, body);
+    for (const auto &kv : s.packets) {
+        encode_store(out, vip, kv.second);
     }
 }
 
@@ -121,70 +156,44 @@ std::vector<uint8_t> Journal::header(const std::string &bridge)
     return h;
 }
 
-void Journal::append_store(uint32_t vip, const StoredPacket &p)
+template <class Encode>
+void Journal::append(Encode encode)
 {
     if (stale_.load(std::memory_order_relaxed)) {
         return;  // compact() will write the whole state.
     }
-    std::vector<uint8_t> body{kStore};
-    put32(body, vip);
-    put64(body, p.seq);
-    put64(body, p.wall_ms);
-    put64(body, p.wall_ms + (p.deadline_ms - p.arrived_ms));
-    body.insert(body.end(), p.frame.begin(), p.frame.end());
     std::lock_guard<std::mutex> lock(mu_);
     if (pending_.empty()) {
         first_pending_ms_ = now_ms();
     }
-    put_record(pending_, body);
+    encode(pending_);
+}
+
+void Journal::append_store(uint32_t vip, const StoredPacket &p)
+{
+    append([&](std::vector<uint8_t> &out) { encode_store(out, vip, p); });
 }
 
 void Journal::append_remove(uint32_t vip, uint64_t through)
 {
-    if (stale_.load(std::memory_order_relaxed)) {
-        return;  // compact() will write the whole state.
-    }
-    std::vector<uint8_t> body{kRemove};
-    put32(body, vip);
-    put64(body, through);
-    std::lock_guard<std::mutex> lock(mu_);
-    if (pending_.empty()) {
-        first_pending_ms_ = now_ms();
-    }
-    put_record(pending_, body);
+    append([&](std::vector<uint8_t> &out) {
+        encode_through(out, kRemove, vip, through);
+    });
 }
 
 void Journal::append_mode(uint32_t vip, uint64_t seq, Mode mode,
                           const Pace &pace)
 {
-    if (stale_.load(std::memory_order_relaxed)) {
-        return;
-    }
-    JournalServer s;
-    s.has_mode = true;
-    s.mode_seq = seq;
-    s.mode = mode;
-    s.pace = pace;
-    std::lock_guard<std::mutex> lock(mu_);
-    if (pending_.empty()) {
-        first_pending_ms_ = now_ms();
-    }
-    encode_server(pending_, vip, s);
+    append([&](std::vector<uint8_t> &out) {
+        encode_mode(out, vip, seq, mode, pace);
+    });
 }
 
 void Journal::append_forget(uint32_t vip, uint64_t seq)
 {
-    if (stale_.load(std::memory_order_relaxed)) {
-        return;  // compact() will write the whole state.
-    }
-    std::vector<uint8_t> body{kForget};
-    put32(body, vip);
-    put64(body, seq);
-    std::lock_guard<std::mutex> lock(mu_);
-    if (pending_.empty()) {
-        first_pending_ms_ = now_ms();
-    }
-    put_record(pending_, body);
+    append([&](std::vector<uint8_t> &out) {
+        encode_through(out, kForget, vip, seq);
+    });
 }
 
 bool Journal::pending() const

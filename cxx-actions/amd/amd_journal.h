@@ -105,6 +105,9 @@ class Journal {
     static std::vector<uint8_t> header(const std::string &bridge);
 
   private:
+    // Encodes records straight into pending_ (no buffer of their own).
+    template <class Encode>
+    void append(Encode encode);
     bool open_append(std::string &error);
 
     const std::string path_, bridge_;
