@@ -11,9 +11,8 @@ namespace {
 
 bool is_paxos_type(uint16_t type)
 {
-    return type == uint16_t(MsgType::kJoin)
-           || type == uint16_t(MsgType::kAccept)
-           || type == uint16_t(MsgType::kLearn)
+    return (type >= uint16_t(MsgType::kJoin)
+            && type <= uint16_t(MsgType::kDecided))
            || type == uint16_t(MsgType::kClient);
 }
 

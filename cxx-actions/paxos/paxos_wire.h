@@ -35,11 +35,38 @@
 namespace cxxa::paxos {
 
 enum class MsgType : uint16_t {
-    kJoin = 0x7A00,
+    kJoin = 0x7A00,  // PREPARE of phase 1 (the thesis' JOIN).
     kAccept = 0x7A01,
     kLearn = 0x7A02,
+    kPromise = 0x7A03,
+    kHeartbeat = 0x7A04,
+    kAsk = 0x7A05,
+    kDecided = 0x7A06,
     kClient = 0x7A40,
 };
+constexpr MsgType kPrepare = MsgType::kJoin;
+
+// Payloads of the fault-tolerant protocol (README.md, "Fault tolerance"),
+// after the 26-byte header:
+//   PROMISE   to:16 flags:8 (kPromiseEnd), then
+//             entry: vround:32, value        END: count:32, next:32
+//   HEARTBEAT flags:8 (kHeartbeatLeader), next:32, trim:32
+//   ASK       count:16
+//   DECIDED   value (seq: the slot; round: the round that chose it)
+// A CLIENT frame's round and sequence fields hold the 64-bit id its
+// forwarder (the header's sender) gave it.  A value (ACCEPT, LEARN, PROMISE
+// entry) of the fault-tolerant protocol is empty for a NO-OP, else origin
+// node:16, origin id:64, client frame: the learners deliver each origin id
+// once (a CLIENT frame a link duplicated is ordered twice, delivered once).
+constexpr uint8_t kPromiseEnd = 1;
+constexpr uint8_t kPromiseDecided = 2;  // Entry: the value was chosen.
+constexpr uint8_t kHeartbeatLeader = 1;
+constexpr size_t kPromiseEntryLen = 7;  // to, flags, vround.
+constexpr size_t kPromiseEndLen = 11;   // to, flags, count, next.
+constexpr size_t kHeartbeatLen = 9;
+constexpr size_t kAskLen = 2;
+constexpr size_t kOriginLen = 10;  // Node and id of a tagged value.
+constexpr uint16_t kMaxAsk = 64;
 
 constexpr size_t kEthHeaderLen = 14;
 constexpr size_t kPaxosHeaderLen = 12;  // round, seq, group, sender.
