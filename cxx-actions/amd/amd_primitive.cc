@@ -329,17 +329,7 @@ std::string AmdPrimitive::show(const std::string &bridge, Store &store)
 std::string AmdPrimitive::journal_path(const std::string &dir,
                                        std::string_view bridge)
 {
-    std::string name;
-    for (unsigned char c : bridge) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-            name += c;
-        } else {
-            char hex[4];
-            std::snprintf(hex, sizeof hex, "%%%02x", c);
-            name += hex;
-        }
-    }
-    return dir + "/cxxa-amd." + name + ".journal";
+    return dir + "/" + state_file("cxxa-amd", bridge, "journal");
 }
 
 namespace {

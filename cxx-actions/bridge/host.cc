@@ -2,7 +2,9 @@
 #include "host.h"
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
+#include <cstdio>
 
 #include "cxx-actions.h"
 
@@ -63,5 +65,24 @@ void set_host(const cxxa_host *host)
 void set_test_clock(const int64_t *now) { test_clock = now; }
 
 void set_state_dir(const std::string &d) { dir = d; }
+
+std::string state_file(std::string_view prefix, std::string_view bridge,
+                       std::string_view suffix)
+{
+    std::string name(prefix);
+    name += '.';
+    for (unsigned char c : bridge) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
+            name += char(c);
+        } else {
+            char hex[4];
+            std::snprintf(hex, sizeof hex, "%%%02x", c);
+            name += hex;
+        }
+    }
+    name += '.';
+    name += suffix;
+    return name;
+}
 
 }  // namespace cxxa

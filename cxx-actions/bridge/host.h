@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
 
 struct cxxa_host;
 
@@ -34,6 +35,12 @@ std::string last_log();
 
 // Where durable state goes ("" for nowhere: keep nothing across restarts).
 const std::string &state_dir();
+
+// A file name for durable state of 'bridge' in state_dir():
+// PREFIX.BRIDGE.SUFFIX, the bridge name with every byte but [A-Za-z0-9._-]
+// as %XX, so that any bridge name makes one plain file name.
+std::string state_file(std::string_view prefix, std::string_view bridge,
+                       std::string_view suffix);
 
 // Installs the host (cxxa_init).  'host' == nullptr removes it.
 void set_host(const cxxa_host *host);

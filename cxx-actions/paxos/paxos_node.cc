@@ -35,18 +35,17 @@ Value tag(uint16_t origin, uint64_t id, const uint8_t *frame, size_t len)
 }
 
 const char *const kCounterNames[Node::kCounters] = {
-    "malformed",       "wrong group",     "not a member",
-    "absurd round",    "round not owned", "stale accept",
-    "stale prepare",   "log full",        "accept of trimmed slot",
-    "window full",     "not leader",      "pending full",
-    "stale learn",     "conflict",        "late vote",
-    "beyond window",   "no-ops skipped",  "duplicates skipped",
-    "asks sent",       "asks answered",   "decided taken",
-    "retransmits",
-    "prepares sent",   "promises sent",   "elections",
-    "elected",         "step-downs",      "re-proposed",
-    "fell behind",     "trimmed",         "forwarded",
-    "accepted",        "delivered",
+    "malformed",     "wrong group",     "not a member",
+    "absurd round",  "round not owned", "stale accept",
+    "stale prepare", "log full",        "accept of trimmed slot",
+    "window full",   "not leader",      "pending full",
+    "stale learn",   "conflict",        "late vote",
+    "beyond window", "no-ops skipped",  "duplicates skipped",
+    "asks sent",     "asks answered",   "decided taken",
+    "retransmits",   "prepares sent",   "promises sent",
+    "elections",     "elected",         "step-downs",
+    "re-proposed",   "fell behind",     "trimmed",
+    "forwarded",     "accepted",        "delivered",
 };
 
 }  // namespace
@@ -54,17 +53,12 @@ const char *const kCounterNames[Node::kCounters] = {
 const char *Node::counter_name(Counter c) { return kCounterNames[c]; }
 
 Node::Node(const NodeConfig &cfg, int64_t now)
-    : cfg_(cfg),
-      trim_(cfg.start),
-      learn_next_(cfg.start),
-      known_high_(cfg.start),
-      next_(cfg.start),
+    : cfg_(cfg), trim_(cfg.start), learn_next_(cfg.start),
+      known_high_(cfg.start), next_(cfg.start),
       next_origin_id_(origin_id(cfg.node, cfg.origin_base)),
-      leader_heard_(now),
-      heard_(size_t(cfg.members) + 1, -1),
+      leader_heard_(now), heard_(size_t(cfg.members) + 1, -1),
       member_next_(size_t(cfg.members) + 1, cfg.start),
-      member_trim_(size_t(cfg.members) + 1, cfg.start),
-      next_heartbeat_(now),
+      member_trim_(size_t(cfg.members) + 1, cfg.start), next_heartbeat_(now),
       next_tick_(now)
 {
     heard_[cfg_.node] = now;
@@ -197,8 +191,7 @@ void Node::on_client_frame(const uint8_t *f, size_t len, int64_t now,
     }
 }
 
-bool Node::on_frame(const uint8_t *f, size_t len, int64_t now,
-                    NodeOutput &out)
+bool Node::on_frame(const uint8_t *f, size_t len, int64_t now, NodeOutput &out)
 {
     const uint8_t *p;
     size_t plen;
@@ -357,8 +350,8 @@ void Node::on_accept(const Header &h, const uint8_t *v, size_t len,
         leader_heard_ = now;
     }
     auto it = log_.find(h.seq);
-    if (it != log_.end() && (it->second.vround == h.round
-                             || it->second.decided)) {
+    if (it != log_.end()
+        && (it->second.vround == h.round || it->second.decided)) {
         if (it->second.value.size() != len
             || !std::equal(v, v + len, it->second.value.begin())) {
             counts_[kConflict]++;  // One value per slot and round.
@@ -441,8 +434,8 @@ void Node::deliver_ready(int64_t now, NodeOutput &out)
     (void) now;
 }
 
-void Node::on_learn(const Header &h, const uint8_t *v, size_t len,
-                    int64_t now, NodeOutput &out)
+void Node::on_learn(const Header &h, const uint8_t *v, size_t len, int64_t now,
+                    NodeOutput &out)
 {
     if (len != 0 && len < kOriginLen + kEthHeaderLen) {
         counts_[kMalformed]++;
@@ -464,10 +457,9 @@ void Node::on_learn(const Header &h, const uint8_t *v, size_t len,
         counts_[kLateVote]++;
         return;
     }
-    auto r = std::find_if(s.rounds.begin(), s.rounds.end(),
-                          [&](const RoundVotes &rv) {
-                              return rv.round == h.round;
-                          });
+    auto r = std::find_if(
+        s.rounds.begin(), s.rounds.end(),
+        [&](const RoundVotes &rv) { return rv.round == h.round; });
     if (r == s.rounds.end()) {
         if (s.rounds.size() >= kMaxRoundsPerSlot) {
             // Forget the oldest round's votes (a retransmit brings them
@@ -534,7 +526,8 @@ void Node::on_decided(const Header &h, const uint8_t *v, size_t len,
         counts_[kMalformed]++;
         return;
     }
-    if (seq_before(h.seq, learn_next_) || h.seq - learn_next_ >= cfg_.log_slots) {
+    if (seq_before(h.seq, learn_next_)
+        || h.seq - learn_next_ >= cfg_.log_slots) {
         counts_[kLateVote]++;
         return;
     }
@@ -654,7 +647,8 @@ void Node::finish_election(int64_t now, NodeOutput &out)
     proposals_.clear();
     for (uint32_t s = from; s != end; s++) {
         auto it = promised_values_.find(s);
-        Value v = it == promised_values_.end() || cfg_.test_ignore_promised_values
+        Value v = it == promised_values_.end()
+                          || cfg_.test_ignore_promised_values
                       ? Value()
                       : it->second.second;
         send_accept(s, v, now, out);
@@ -732,10 +726,9 @@ void Node::on_ask(const Header &h, const uint8_t *p, size_t len,
     for (uint16_t i = 0; i < count; i++) {
         auto it = log_.find(h.seq + i);
         if (it != log_.end()) {
-            out.frames.push_back(frame(it->second.decided ? MsgType::kDecided
-                                                          : MsgType::kLearn,
-                                       it->second.vround, it->first,
-                                       it->second.value));
+            out.frames.push_back(
+                frame(it->second.decided ? MsgType::kDecided : MsgType::kLearn,
+                      it->second.vround, it->first, it->second.value));
             counts_[kAsksAnswered]++;
         }
     }
@@ -775,8 +768,8 @@ void Node::tick(int64_t now, NodeOutput &out)
         put32(pl.data() + 1, leading_ ? next_ : 0);
         put32(pl.data() + 5, trim_);
         uint32_t round = leading_ ? round_ : std::max(promised_, known_round_);
-        out.frames.push_back(frame(MsgType::kHeartbeat, round, learn_next_,
-                                   pl));
+        out.frames.push_back(
+            frame(MsgType::kHeartbeat, round, learn_next_, pl));
         next_heartbeat_ = now + cfg_.heartbeat_ms;
         heard_[cfg_.node] = now;
         member_next_[cfg_.node] = learn_next_;
@@ -785,10 +778,9 @@ void Node::tick(int64_t now, NodeOutput &out)
 
     // A member that has just restarted, or that promised a candidate,
     // waits a timeout for a leader before it campaigns (no preemption).
-    bool leader_alive
-        = leading_
-          || (leader_id_ != cfg_.node
-              && now - leader_heard_ < int64_t(cfg_.timeout_ms));
+    bool leader_alive = leading_
+                        || (leader_id_ != cfg_.node
+                            && now - leader_heard_ < int64_t(cfg_.timeout_ms));
     if (candidate_) {
         if (now - election_started_ >= 2 * int64_t(cfg_.timeout_ms)) {
             start_election(now, out);  // Refused or lost: a newer round.
@@ -818,7 +810,8 @@ void Node::tick(int64_t now, NodeOutput &out)
         }
         if (now - gap_since_ >= int64_t(cfg_.heartbeat_ms)
             && now >= next_ask_) {
-            uint32_t n = std::min<uint32_t>(kMaxAsk, known_high_ - learn_next_);
+            uint32_t n = std::min<uint32_t>(kMaxAsk,
+                                            known_high_ - learn_next_);
             std::vector<uint8_t> pl(kAskLen);
             put16(pl.data(), uint16_t(n));
             out.frames.push_back(frame(MsgType::kAsk, 0, learn_next_, pl));
@@ -848,7 +841,8 @@ void Node::tick(int64_t now, NodeOutput &out)
                 continue;
             }
             if (sent < kMaxRetransmitsPerTick
-                && now - it->second.sent_at >= 2 * int64_t(cfg_.heartbeat_ms)) {
+                && now - it->second.sent_at
+                       >= 2 * int64_t(cfg_.heartbeat_ms)) {
                 out.frames.push_back(frame(MsgType::kAccept, round_, it->first,
                                            it->second.value));
                 it->second.sent_at = now;
@@ -858,7 +852,7 @@ void Node::tick(int64_t now, NodeOutput &out)
             ++it;
         }
     }
-    schedule(now);
+    next_tick_ = now + std::max<int64_t>(1, cfg_.heartbeat_ms / 2);
 }
 
 void Node::schedule(int64_t now)
@@ -867,8 +861,9 @@ void Node::schedule(int64_t now)
         next_tick_ = kNever;
         return;
     }
+    // Only ever earlier: a frame must not postpone a tick that is due.
     int64_t step = std::max<int64_t>(1, cfg_.heartbeat_ms / 2);
-    if (next_tick_ <= now || next_tick_ > now + step) {
+    if (next_tick_ > now + step) {
         next_tick_ = now + step;
     }
 }
@@ -923,10 +918,7 @@ void Node::restore_accepted(uint32_t seq, uint32_t vround, Value value,
     cancel_initial_lead(vround);
 }
 
-void Node::restore_trim(uint32_t trim)
-{
-    trim_to(trim);
-}
+void Node::restore_trim(uint32_t trim) { trim_to(trim); }
 
 void Node::restore_delivered(uint32_t next, uint16_t origin, uint64_t id)
 {
@@ -948,7 +940,9 @@ std::string Node::describe(int64_t now) const
       << ", heartbeat " << cfg_.heartbeat_ms << " ms, timeout "
       << cfg_.timeout_ms << " ms\n";
     s << "  role: "
-      << (leading_ ? "leader" : candidate_ ? "candidate" : "follower")
+      << (leading_     ? "leader"
+          : candidate_ ? "candidate"
+                       : "follower")
       << ", round " << round_ << ", promised " << promised_
       << ", highest round seen " << known_round_ << "\n";
     s << "  leader: node " << leader_id_ << " round " << leader_round_
@@ -969,8 +963,8 @@ std::string Node::describe(int64_t now) const
       << proposals_.size() << ", held during phase 1 " << pending_.size()
       << "\n";
     s << "  acceptor log: slots " << log_.size() << "/" << cfg_.log_slots
-      << ", bytes " << log_bytes_ << "/" << cfg_.log_bytes
-      << ", first kept " << trim_ << "\n";
+      << ", bytes " << log_bytes_ << "/" << cfg_.log_bytes << ", first kept "
+      << trim_ << "\n";
     s << "  learner: delivered up to " << uint32_t(learn_next_ - 1)
       << ", highest known " << uint32_t(known_high_ - 1) << ", undelivered "
       << votes_.size() << (behind_ ? ", FELL BEHIND the kept log" : "");

@@ -32,8 +32,9 @@ namespace cxxa::paxos {
 constexpr uint32_t kMaxRound = 0x80000000u;  // Rounds above: "absurd".
 constexpr uint32_t kDefaultLogSlots = 4096;
 constexpr uint64_t kDefaultLogBytes = 16u << 20;
-constexpr size_t kMaxPending = 1024;  // Client frames held by a candidate.
-constexpr size_t kDedupWindow = 4096;  // Origin ids remembered per origin.
+constexpr size_t kMaxLogSlotsPerElection = 1u << 20;  // The log's bound.
+constexpr size_t kMaxPending = 1024;     // Client frames held by a candidate.
+constexpr size_t kDedupWindow = 4096;    // Origin ids remembered per origin.
 constexpr size_t kMaxRoundsPerSlot = 4;  // Learner: rounds voted per slot.
 
 // Origin ids: the node that gave the id in the top 16 bits, a counter
@@ -99,18 +100,18 @@ class Node {
         kNoopsSkipped,   // Chosen NO-OPs (never delivered).
         kDuplicates,     // Chosen values whose origin id was delivered.
         kAsksSent,
-        kAsksAnswered,   // LEARNs and DECIDEDs sent in answer to ASKs.
-        kDecidedTaken,   // Slots a DECIDED frame chose.
-        kRetransmits,    // ACCEPTs sent again.
+        kAsksAnswered,  // LEARNs and DECIDEDs sent in answer to ASKs.
+        kDecidedTaken,  // Slots a DECIDED frame chose.
+        kRetransmits,   // ACCEPTs sent again.
         kPreparesSent,
         kPromisesSent,
-        kElections,      // Phase 1 started.
-        kElected,        // Phase 1 won.
-        kStepDowns,      // Leading or candidate, saw a higher round.
-        kReproposed,     // Slots proposed again after phase 1.
-        kFellBehind,     // Learner behind every acceptor's kept log.
-        kTrimmed,        // Slots dropped from the acceptor's log.
-        kForwarded,      // Client frames sent to the leader.
+        kElections,   // Phase 1 started.
+        kElected,     // Phase 1 won.
+        kStepDowns,   // Leading or candidate, saw a higher round.
+        kReproposed,  // Slots proposed again after phase 1.
+        kFellBehind,  // Learner behind every acceptor's kept log.
+        kTrimmed,     // Slots dropped from the acceptor's log.
+        kForwarded,   // Client frames sent to the leader.
         kAccepted,
         kDelivered,
         kCounters
@@ -162,7 +163,7 @@ class Node {
     };
     const std::map<uint32_t, LogEntry, SeqLess> &log() const { return log_; }
     struct OriginWindow {
-        uint64_t max = 0;  // Highest id delivered; 0: none yet.
+        uint64_t max = 0;                // Highest id delivered; 0: none yet.
         std::bitset<kDedupWindow> seen;  // Bit id % kDedupWindow.
     };
     const std::map<uint16_t, OriginWindow> &origins() const
@@ -180,12 +181,12 @@ class Node {
         {
         }
         Kind kind;
-        uint32_t seq = 0;    // Accepted: slot; trim: first kept; delivered:
-                             // the learner's new first undelivered slot.
-        uint32_t round = 0;  // Promise: round; accepted: vround.
-        uint16_t origin = 0;  // Delivered: origin node and id (0: NO-OP or
-        uint64_t id = 0;      // duplicate, nothing to remember).
-        Value value;          // Accepted.
+        uint32_t seq = 0;      // Accepted: slot; trim: first kept; delivered:
+                               // the learner's new first undelivered slot.
+        uint32_t round = 0;    // Promise: round; accepted: vround.
+        uint16_t origin = 0;   // Delivered: origin node and id (0: NO-OP or
+        uint64_t id = 0;       // duplicate, nothing to remember).
+        Value value;           // Accepted.
         bool decided = false;  // Accepted: the value was chosen.
     };
     void set_journaling(bool on) { journaling_ = on; }
@@ -245,18 +246,17 @@ class Node {
     void finish_election(int64_t now, NodeOutput &out);
 
     void on_prepare(const Header &, int64_t now, NodeOutput &out);
-    void on_accept(const Header &, const uint8_t *v, size_t len,
-                   int64_t now, NodeOutput &out);
+    void on_accept(const Header &, const uint8_t *v, size_t len, int64_t now,
+                   NodeOutput &out);
     void on_learn(const Header &, const uint8_t *v, size_t len, int64_t now,
                   NodeOutput &out);
-    void on_promise(const Header &, const uint8_t *p, size_t len,
-                    int64_t now, NodeOutput &out);
+    void on_promise(const Header &, const uint8_t *p, size_t len, int64_t now,
+                    NodeOutput &out);
     void on_heartbeat(const Header &, const uint8_t *p, size_t len,
                       int64_t now, NodeOutput &out);
-    void on_ask(const Header &, const uint8_t *p, size_t len,
-                NodeOutput &out);
-    void on_decided(const Header &, const uint8_t *v, size_t len,
-                    int64_t now, NodeOutput &out);
+    void on_ask(const Header &, const uint8_t *p, size_t len, NodeOutput &out);
+    void on_decided(const Header &, const uint8_t *v, size_t len, int64_t now,
+                    NodeOutput &out);
     void decide(uint32_t seq, uint32_t round, const Value &value);
     void on_client(const Header &, const uint8_t *p, size_t len, int64_t now,
                    NodeOutput &out);
@@ -305,7 +305,7 @@ class Node {
     uint32_t leader_round_ = 1;
     uint32_t known_round_ = 1;  // Highest round seen anywhere.
     int64_t leader_heard_;
-    std::vector<int64_t> heard_;          // By node id; -1: never.
+    std::vector<int64_t> heard_;         // By node id; -1: never.
     std::vector<uint32_t> member_next_;  // Members' delivered points.
     std::vector<uint32_t> member_trim_;  // Members' first kept slots.
     int64_t next_heartbeat_ = 0;

@@ -4,6 +4,8 @@
 //   paxos:onaccept[(ARGS)]   acceptor: ACCEPT -> LEARN
 //   paxos:onlearn[(ARGS)]    learner: LEARNs -> chosen client frames, in order
 //   paxos:forward[(ARGS)]    slave: client frame -> CLIENT, for the leader
+//   paxos:control(ARGS)      fault-tolerant members: PREPARE, PROMISE,
+//                            HEARTBEAT, ASK (needs heartbeat=)
 //
 // ARGS (all optional; defaults are omitted from the canonical form, so
 // "paxos:onclient" prints back as is):
@@ -13,8 +15,16 @@
 //   window=1..65536    undelivered slots kept (1024)
 //   start=0..2^32-1    first sequence number (1)
 //   round=1..2^32-1    the leader's round (1)
-// A group's state is created by the first packet; the arguments of that
-// first action (window, start, members, round) fix it.
+//   heartbeat=1..60000 ms: the fault-tolerant protocol (paxos_node.h): every
+//                      role of the group is one member, leader by election
+//   timeout=MS         no leader heard for this long: elect one (5 x hb)
+//   log=1..1048576     acceptor log slots kept (4096)
+//   log_bytes=N        acceptor log bytes kept (16 MiB)
+//   table=0..254       where frames the member sends on its own (timers)
+//                      enter the bridge's pipeline (required with heartbeat)
+// A group's state is created by the first packet (or, for the
+// fault-tolerant protocol, from its journal when the bridge comes up); the
+// arguments of that first action fix it.
 #ifndef CXXA_PAXOS_PRIMITIVE_H
 #define CXXA_PAXOS_PRIMITIVE_H
 
@@ -25,11 +35,13 @@
 #include <optional>
 
 #include "bridge/registry.h"
+#include "paxos_journal.h"
+#include "paxos_node.h"
 #include "paxos_state.h"
 
 namespace cxxa::paxos {
 
-enum class Role { kOnClient, kOnAccept, kOnLearn, kForward };
+enum class Role { kOnClient, kOnAccept, kOnLearn, kForward, kControl };
 
 struct PaxosConfig : ActionConfig {
     Role role = Role::kOnClient;
@@ -39,6 +51,11 @@ struct PaxosConfig : ActionConfig {
     uint32_t window = kDefaultWindow;
     uint32_t start = 1;
     uint32_t round = 1;
+    uint32_t heartbeat = 0;  // 0: the fixed-leader protocol.
+    uint32_t timeout = 0;    // 0: 5 x heartbeat.
+    uint32_t log_slots = kDefaultLogSlots;
+    uint64_t log_bytes = kDefaultLogBytes;
+    int table = -1;
 };
 
 // State of one Paxos group on one bridge: each role this bridge plays, made
@@ -55,6 +72,13 @@ struct GroupState {
     uint64_t malformed = 0;    // Truncated or not a Paxos frame.
     uint64_t wrong_type = 0;   // A Paxos frame of the wrong kind.
     uint64_t wrong_group = 0;  // A frame of another group.
+    uint64_t not_member = 0;   // A LEARN from a sender outside 1..members.
+
+    // The fault-tolerant protocol (heartbeat=): one member, its journal.
+    std::unique_ptr<Node> node;
+    std::unique_ptr<Journal> journal;
+    uint8_t table = 0;
+    std::string journal_error;
 };
 
 struct BridgeState {
@@ -84,8 +108,20 @@ class PaxosPrimitive : public PrimitiveOf<PaxosConfig> {
     void on_accept(const PaxosConfig &, GroupState &, Batch &, Outbox &out);
     void on_learn(const PaxosConfig &, GroupState &, Batch &, Outbox &out);
     void forward(const PaxosConfig &, GroupState &, Batch &, Outbox &out);
+    void member(const PaxosConfig &, std::string_view bridge, GroupState &,
+                Batch &, Outbox &out);
+    static void start_member(GroupState &, const NodeConfig &, uint8_t table,
+                             std::string_view bridge);
+    static void write_journal(GroupState &);
     static std::string show(const std::string &bridge, BridgeState &);
 
+  public:
+    void run(std::string_view bridge, int64_t now, Sender &out) override;
+    int64_t next_wakeup(std::string_view bridge) override;
+    void bridge_added(std::string_view bridge) override;
+    void bridge_removed(std::string_view bridge, bool deleted) override;
+
+  private:
     PerBridge<BridgeState> bridges_;
 };
 

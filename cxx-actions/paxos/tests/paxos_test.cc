@@ -203,13 +203,72 @@ TEST(PaxosArgs, CanonicalFormAndErrorsNameThePrimitive)
     EXPECT_FALSE(ok);
     EXPECT_EQ(parse("bogus", &ok),
               "paxos: unknown role 'bogus' (expected onclient, onaccept, "
-              "onlearn or forward)");
+              "onlearn, forward or control)");
     EXPECT_FALSE(ok);
+}
+
+TEST(PaxosArgs, MembershipIsExplicit)
+{
+    bool ok;
+    EXPECT_EQ(parse("onclient(node=4,members=3)", &ok),
+              "paxos: node=4 is not a member: members=3 means node ids 1..3");
+    EXPECT_FALSE(ok);
+    EXPECT_EQ(parse("onlearn(node=3,members=3)", &ok), "onlearn(node=3)");
+    EXPECT_TRUE(ok);
+}
+
+TEST(PaxosArgs, FaultTolerantArguments)
+{
+    bool ok;
+    EXPECT_EQ(parse("control(group=1,node=2,heartbeat=20,timeout=100,"
+                    "log=512,table=13)",
+                    &ok),
+              "control(group=1,node=2,heartbeat=20,timeout=100,log=512,"
+              "table=13)");
+    EXPECT_TRUE(ok);
+    EXPECT_EQ(parse("control(node=2)", &ok),
+              "paxos: control, timeout, log, log_bytes and table belong to "
+              "the fault-tolerant protocol: give heartbeat=MS");
+    EXPECT_FALSE(ok);
+    EXPECT_EQ(parse("onaccept(heartbeat=20)", &ok),
+              "paxos: heartbeat needs table=T: where the member's own frames "
+              "enter the pipeline");
+    EXPECT_FALSE(ok);
+    EXPECT_EQ(parse("onaccept(heartbeat=20,timeout=20,table=1)", &ok),
+              "paxos: timeout must be longer than heartbeat");
+    EXPECT_FALSE(ok);
+    EXPECT_EQ(parse("onaccept(heartbeat=0,table=1)", &ok),
+              "paxos: heartbeat: 0 is out of range 1..60000");
+    EXPECT_FALSE(ok);
+}
+
+// The reproduction: with members=3, LEARNs from sender ids 60000 and
+// 0 must not choose a value.
+TEST(PaxosOnLearn, VotesOfNonMembersAreDroppedAndCounted)
+{
+    auto value = client_frame(0x33);
+    std::vector<std::vector<uint8_t>> learns;
+    for (uint16_t sender : {60000, 0, 4}) {
+        learns.push_back(encode({MsgType::kLearn, 1, 1, 0, sender},
+                                value.data(), value.size()));
+    }
+    Out o = run("br-nonmember", "onlearn(members=3)", learns);
+    EXPECT_TRUE(o.frames.empty());
+    // Two members' votes still choose it.
+    learns.clear();
+    for (uint16_t sender : {1, 2}) {
+        learns.push_back(encode({MsgType::kLearn, 1, 1, 0, sender},
+                                value.data(), value.size()));
+    }
+    o = run("br-nonmember", "onlearn(members=3)", learns);
+    ASSERT_EQ(o.frames.size(), 1u);
+    EXPECT_EQ(o.frames[0], value);
 }
 
 TEST(PaxosArgs, EveryRoleReshapes)
 {
-    for (const char *role : {"onclient", "onaccept", "onlearn", "forward"}) {
+    for (const char *role : {"onclient", "onaccept", "onlearn", "forward",
+                             "control(heartbeat=10,table=1)"}) {
         EXPECT_EQ(cxxa_flags("paxos", role), unsigned(CXXA_F_RESHAPES));
     }
     EXPECT_EQ(cxxa_flags("paxos", "garbage"), 0u);
