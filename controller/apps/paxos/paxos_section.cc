@@ -31,6 +31,9 @@ struct Group {
     std::string service_mac;
     std::vector<Endpoint> clients;
     std::vector<Replica> replicas;
+    // "fault_tolerance": members elect their leader (paxos_node.h).
+    bool fault_tolerant = false;
+    long long heartbeat_ms = 20, timeout_ms = -1, log_slots = -1;
 };
 
 // A MAC address as the flows write it (lowercase).
@@ -98,6 +101,7 @@ bool parse_group(Errors &e, const Deployment &d, const json &j,
         optional("service_mac", JsonType::kAny, ""),
         optional("clients", JsonType::kAny, ""),
         optional("replicas", JsonType::kAny, ""),
+        optional("fault_tolerance", JsonType::kObject, ""),
     };
     size_t before = e.count();
     if (!j.is_object()) {
@@ -116,6 +120,33 @@ bool parse_group(Errors &e, const Deployment &d, const json &j,
     get("window", g.window);
     get("round", g.round);
     get("start", g.start);
+    if (checked.has("fault_tolerance")) {
+        static const JsonSchema ft = {
+            integer("heartbeat_ms", 1, 60000),
+            integer("timeout_ms", 2, 600000),
+            integer("log_slots", 1, 1 << 20),
+        };
+        const json &f = j["fault_tolerance"];
+        Checked fc = check(f, path + ".fault_tolerance", ft, e);
+        g.fault_tolerant = true;
+        if (fc.has("heartbeat_ms")) {
+            g.heartbeat_ms = f["heartbeat_ms"].get<long long>();
+        }
+        if (fc.has("timeout_ms")) {
+            g.timeout_ms = f["timeout_ms"].get<long long>();
+            if (g.timeout_ms <= g.heartbeat_ms) {
+                e.add(path + ".fault_tolerance.timeout_ms",
+                      "must be longer than heartbeat_ms");
+            }
+        }
+        if (fc.has("log_slots")) {
+            g.log_slots = f["log_slots"].get<long long>();
+        }
+        if (g.round >= 0) {
+            e.add(path + ".round", "a fault-tolerant group chooses its "
+                                   "rounds itself (node id + k x members)");
+        }
+    }
 
     const json &m = j.value("members", json());
     if (!m.is_array() || m.empty() || m.size() > 255) {
@@ -146,6 +177,11 @@ bool parse_group(Errors &e, const Deployment &d, const json &j,
         } else {
             g.leader = l.get<std::string>();
         }
+    }
+    if (g.fault_tolerant && g.leader != g.members[0]) {
+        e.add(path + ".leader", "with fault_tolerance the first member "
+                                "leads first (round 1 is node 1's); list \""
+                                    + g.leader + "\" first");
     }
     if (!parse_mac_text(j.value("service_mac", json()), g.service_mac)) {
         e.add(path + ".service_mac", "required: the MAC address clients "
@@ -303,9 +339,129 @@ std::string outputs(const std::vector<uint32_t> &ports, uint32_t except = 0)
     return s;
 }
 
+// The replica delivery table's flows of 'sw': each ordered client frame
+// rewritten to every local replica's MAC (and IPv4) address.
+void deliver_flows(const Group &g, const std::string &sw,
+                   const std::string &deliver_t, std::vector<std::string> &out)
+{
+    std::string ip_actions, other_actions;
+    for (const Replica &r : g.replicas) {
+        if (r.at.sw != sw) {
+            continue;
+        }
+        std::string out_port = "output:" + std::to_string(r.at.port);
+        ip_actions += "mod_dl_dst:" + r.mac + ","
+                      + (r.ip.empty() ? "" : "mod_nw_dst:" + r.ip + ",")
+                      + out_port + ",";
+        other_actions += "mod_dl_dst:" + r.mac + "," + out_port + ",";
+    }
+    if (!ip_actions.empty()) {
+        ip_actions.pop_back();
+        other_actions.pop_back();
+        out.push_back("table=" + deliver_t
+                      + ",priority=2,ip,actions=" + ip_actions);
+        out.push_back("table=" + deliver_t
+                      + ",priority=1,actions=" + other_actions);
+    }
+}
+
+// Paxos frame types of the fault-tolerant protocol and the role that takes
+// each (CLIENT frames are flooded; only the leader orders them).
+const std::vector<std::pair<const char *, const char *>> kFtTypes = {
+    {"0x7a01", "onaccept"}, {"0x7a02", "onlearn"},  {"0x7a06", "onlearn"},
+    {"0x7a00", "control"},  {"0x7a03", "control"},  {"0x7a04", "control"},
+    {"0x7a05", "control"},  {"0x7a40", "onclient"},
+};
+
+// A fault-tolerant group: every member takes every role.  Table base is
+// what a role emits: Paxos frames go to the other members along the tree
+// and to this member's role of their type, client frames to the replicas;
+// base+1 is where the member's timers send (it took those frames itself):
+// on along the tree, or to the replicas; base+2 rewrites to the replicas.
+void generate_ft(const Group &g, size_t index, int priority,
+                 const Adjacency &adj,
+                 std::map<std::string, std::vector<std::string>> &flows)
+{
+    int base = kPaxosFirstTable + 4 * (int) index;
+    std::string local_t = std::to_string(base);
+    std::string timer_t = std::to_string(base + 1);
+    std::string deliver_t = std::to_string(base + 2);
+    char src[64];
+    snprintf(src, sizeof src,
+             "dl_src=02:7a:%02x:%02x:00:00/"
+             "ff:ff:ff:ff:00:00",
+             g.id >> 8, g.id & 0xff);
+    std::string prio = "priority=" + std::to_string(priority) + ",";
+    std::string clear_in_port = "load:0->NXM_OF_IN_PORT[],";
+
+    for (size_t k = 0; k < g.members.size(); k++) {
+        const std::string &sw = g.members[k];
+        std::vector<uint32_t> tree;
+        for (const auto &[peer, port] : adj.at(sw)) {
+            tree.push_back(port);
+        }
+        std::string args = "group=" + std::to_string(g.id)
+                           + ",node=" + std::to_string(k + 1)
+                           + ",members=" + std::to_string(g.members.size());
+        if (g.window >= 0) {
+            args += ",window=" + std::to_string(g.window);
+        }
+        if (g.start >= 0) {
+            args += ",start=" + std::to_string(g.start);
+        }
+        args += ",heartbeat=" + std::to_string(g.heartbeat_ms);
+        if (g.timeout_ms >= 0) {
+            args += ",timeout=" + std::to_string(g.timeout_ms);
+        }
+        if (g.log_slots >= 0) {
+            args += ",log=" + std::to_string(g.log_slots);
+        }
+        args += ",table=" + timer_t;
+        std::vector<std::string> &out = flows[sw];
+        auto role = [&](const char *r) {
+            return std::string("paxos:") + r + "(" + args + "),resubmit(,"
+                   + local_t + ")";
+        };
+
+        for (const Endpoint &c : g.clients) {
+            if (c.sw == sw) {
+                out.push_back("table=0," + prio
+                              + "in_port=" + std::to_string(c.port)
+                              + ",dl_dst=" + g.service_mac
+                              + ",actions=" + role("onclient"));
+            }
+        }
+        for (const auto &[type, r] : kFtTypes) {
+            for (uint32_t t : tree) {
+                out.push_back("table=0," + prio
+                              + "in_port=" + std::to_string(t) + "," + src
+                              + ",dl_type=" + type
+                              + ",actions=" + outputs(tree, t) + role(r));
+            }
+            std::string flood = clear_in_port + outputs(tree);
+            flood.pop_back();  // The trailing comma.
+            bool client = std::string(type) == "0x7a40";
+            out.push_back("table=" + local_t + ",priority=1,dl_type=" + type
+                          + ",actions=" + flood
+                          + (client ? "" : "," + role(r)));
+            out.push_back("table=" + timer_t + ",priority=1,dl_type=" + type
+                          + ",actions=" + flood);
+        }
+        out.push_back("table=" + local_t + ",priority=0,actions=resubmit(,"
+                      + deliver_t + ")");
+        out.push_back("table=" + timer_t + ",priority=0,actions=resubmit(,"
+                      + deliver_t + ")");
+        deliver_flows(g, sw, deliver_t, out);
+    }
+}
+
 void generate(const Group &g, size_t index, int priority, const Adjacency &adj,
               std::map<std::string, std::vector<std::string>> &flows)
 {
+    if (g.fault_tolerant) {
+        generate_ft(g, index, priority, adj, flows);
+        return;
+    }
     int base = kPaxosFirstTable + 4 * (int) index;
     std::string accept_t = std::to_string(base);
     std::string learn_t = std::to_string(base + 1);
@@ -373,25 +529,7 @@ void generate(const Group &g, size_t index, int priority, const Adjacency &adj,
                       + ",dl_type=0x7a02,actions="
                         "paxos:onlearn("
                       + args + "),resubmit(," + deliver_t + ")");
-        std::string ip_actions, other_actions;
-        for (const Replica &r : g.replicas) {
-            if (r.at.sw != sw) {
-                continue;
-            }
-            std::string out_port = "output:" + std::to_string(r.at.port);
-            ip_actions += "mod_dl_dst:" + r.mac + ","
-                          + (r.ip.empty() ? "" : "mod_nw_dst:" + r.ip + ",")
-                          + out_port + ",";
-            other_actions += "mod_dl_dst:" + r.mac + "," + out_port + ",";
-        }
-        if (!ip_actions.empty()) {
-            ip_actions.pop_back();
-            other_actions.pop_back();
-            out.push_back("table=" + deliver_t
-                          + ",priority=2,ip,actions=" + ip_actions);
-            out.push_back("table=" + deliver_t
-                          + ",priority=1,actions=" + other_actions);
-        }
+        deliver_flows(g, sw, deliver_t, out);
     }
 }
 
@@ -457,7 +595,8 @@ void expand_paxos_section(const json &section, Deployment &d, Errors &e)
     /* Paxos frames that no group flow above accepted (from a host port, of
      * an unknown group) are dropped: only members speak Paxos. */
     for (auto &[sw, list] : flows) {
-        for (const char *type : {"0x7a00", "0x7a01", "0x7a02", "0x7a40"}) {
+        for (const char *type : {"0x7a00", "0x7a01", "0x7a02", "0x7a03",
+                                 "0x7a04", "0x7a05", "0x7a06", "0x7a40"}) {
             list.push_back("table=0,priority=" + std::to_string(priority - 1)
                            + ",dl_type=" + type + ",actions=drop");
         }

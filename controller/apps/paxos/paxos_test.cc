@@ -123,8 +123,72 @@ TEST(PaxosSectionTest, UserFlowsComeFirstAndAreKept)
     auto f = flows_of(doc, "s2");
     ASSERT_FALSE(f.empty());
     EXPECT_EQ(f[0], "priority=1,actions=drop");
-    // 3 per tree port, accept, learn, 2 delivery, 4 drops.
-    EXPECT_EQ(f.size(), 1u + 3 * 2 + 2 + 2 + 4);
+    // 3 per tree port, accept, learn, 2 delivery, 8 drops.
+    EXPECT_EQ(f.size(), 1u + 3 * 2 + 2 + 2 + 8);
+}
+
+TEST(PaxosSectionTest, FaultTolerantGroupsMakeEveryMemberTakeEveryRole)
+{
+    json doc = line_doc();
+    doc["paxos"]["groups"][0]["fault_tolerance"] = {
+        {"heartbeat_ms", 20}, {"timeout_ms", 100}, {"log_slots", 2048}};
+    const std::string args = "group=7,node=2,members=3,window=512,"
+                             "heartbeat=20,timeout=100,log=2048,table=11";
+    auto f = flows_of(doc, "s2");
+    // From a neighbour: on along the tree, then the role of the type; what
+    // the role emits goes to table 10.
+    EXPECT_TRUE(contains(f, "table=0,priority=40000,in_port=4," + kSrc
+                                + ",dl_type=0x7a00,actions=output:5,"
+                                  "paxos:control("
+                                + args + "),resubmit(,10)"));
+    EXPECT_TRUE(contains(f, "table=0,priority=40000,in_port=5," + kSrc
+                                + ",dl_type=0x7a01,actions=output:4,"
+                                  "paxos:onaccept("
+                                + args + "),resubmit(,10)"));
+    EXPECT_TRUE(contains(f, "table=0,priority=40000,in_port=4," + kSrc
+                                + ",dl_type=0x7a40,actions=output:5,"
+                                  "paxos:onclient("
+                                + args + "),resubmit(,10)"));
+    // Own frames: to both neighbours and its own role; timer frames (table
+    // 11) only to the neighbours; client frames to the replica table.
+    EXPECT_TRUE(contains(f, "table=10,priority=1,dl_type=0x7a02,actions="
+                            "load:0->NXM_OF_IN_PORT[],output:4,output:5,"
+                            "paxos:onlearn("
+                                + args + "),resubmit(,10)"));
+    EXPECT_TRUE(contains(f, "table=11,priority=1,dl_type=0x7a04,actions="
+                            "load:0->NXM_OF_IN_PORT[],output:4,output:5"));
+    EXPECT_TRUE(contains(f, "table=10,priority=0,actions=resubmit(,12)"));
+    EXPECT_TRUE(contains(f, "table=11,priority=0,actions=resubmit(,12)"));
+    // Clients at s3 enter its own member, whoever leads.
+    auto f3 = flows_of(doc, "s3");
+    EXPECT_TRUE(contains(
+        f3, "table=0,priority=40000,in_port=5,dl_dst=02:00:00:00:00:aa,"
+            "actions=paxos:onclient(group=7,node=3,members=3,window=512,"
+            "heartbeat=20,timeout=100,log=2048,table=11),resubmit(,10)"));
+}
+
+TEST(PaxosSectionTest, FaultToleranceIsChecked)
+{
+    json doc = line_doc();
+    auto &g = doc["paxos"]["groups"][0];
+    g["fault_tolerance"] = {{"heartbeat_ms", 50}, {"timeout_ms", 50}};
+    g["leader"] = "s2";
+    g["round"] = 3;
+    auto e = errors_of(doc);
+    EXPECT_TRUE(has_error(e, "paxos.groups[0].fault_tolerance.timeout_ms: "
+                             "must be longer than heartbeat_ms"));
+    EXPECT_TRUE(has_error(e, "paxos.groups[0].leader: with fault_tolerance "
+                             "the first member leads first (round 1 is node "
+                             "1's); list \"s2\" first"));
+    EXPECT_TRUE(has_error(e, "paxos.groups[0].round: a fault-tolerant group "
+                             "chooses its rounds itself (node id + k x "
+                             "members)"));
+    g.erase("round");
+    g["leader"] = "s1";
+    g["fault_tolerance"] = {{"heartbeat_ms", 0}};
+    EXPECT_FALSE(errors_of(doc).empty());
+    g["fault_tolerance"] = "yes";
+    EXPECT_FALSE(errors_of(doc).empty());
 }
 
 TEST(PaxosSectionTest, FiveMembersAndTwoGroups)
