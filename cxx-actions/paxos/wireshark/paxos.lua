@@ -123,7 +123,8 @@ local function dissect_value(tvb, pinfo, tree, root, offset)
     if len < 0 then
         len = 0
     end
-    local range = len > 0 and tvb(offset, len) or tvb(offset, 0)
+    -- What was captured of it (less than len when the capture cut it).
+    local range = tvb:len() > offset and tvb(offset) or tvb(offset, 0)
     tree:add(f.value_len, range, len):set_generated()
     tree:add(f.value_noop, range, len == 0):set_generated()
     if len == 0 then
@@ -136,7 +137,7 @@ local function dissect_value(tvb, pinfo, tree, root, offset)
     end
     -- The client frame as the Ethernet dissector shows it, next to ours.
     pinfo.cols.info = ""
-    eth_dissector:call(tvb(offset, len):tvb(), pinfo, root)
+    eth_dissector:call(range:tvb(), pinfo, root)
     return "", tostring(pinfo.cols.info)
 end
 
