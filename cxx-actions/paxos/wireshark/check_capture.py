@@ -2,20 +2,23 @@
 """Checks that paxos.lua decodes the switch Paxos frames of a capture:
 
   check_capture.py PCAP [--generated] [--expect-types TYPE ...]
+                        [--values auto|tagged|untagged]
                         [--lua paxos.lua] [--tshark tshark]
 
 Runs tshark with the dissector (-T json, the fields of paxos.lua).
 
 --generated: PCAP is make_pcap.py's output; every frame's fields, Info
 text, carried client frame (IPv4/UDP c1 -> service) and expert infos must
-be exactly what make_pcap.FRAMES says.
+be exactly what make_pcap.frames() says, under the paxos.values setting
+it lists for the frame (one tshark run per setting).
 
-Otherwise (a capture of a real run, any pcap): every frame of EtherType
-0x7A.. must be decoded as a known Paxos type with group, sender, round and
-seq; no malformed frame or error expert info except frames cut short
-(counted as truncated); every carried value (ACCEPT, LEARN, PROMISE entry,
-CLIENT) must decode as IPv4/UDP.  --expect-types: these types (names such
-as ACCEPT, or EtherTypes such as 0x7a01) must each appear at least once.
+Otherwise (a capture of a real run, any pcap; --values sets paxos.values,
+auto by default): every frame of EtherType 0x7A.. must be decoded as a
+known Paxos type with group, sender, round and seq; no malformed frame or
+error expert info except frames cut short (counted as truncated); every
+carried value (ACCEPT, LEARN, PROMISE entry, DECIDED, CLIENT) must decode
+as IPv4/UDP.  --expect-types: these types (names such as ACCEPT, or
+EtherTypes such as 0x7a01) must each appear at least once.
 
 Prints a JSON summary (frames per type, NO-OPs, truncated, warnings,
 failures) and exits 1 on any failure, 77 when tshark is missing (ctest
@@ -36,26 +39,32 @@ import make_pcap  # noqa: E402
 TYPE_NAMES = {
     0x7A00: 'PREPARE', 0x7A01: 'ACCEPT', 0x7A02: 'LEARN',
     0x7A03: 'PROMISE', 0x7A04: 'HEARTBEAT', 0x7A05: 'ASK',
-    0x7A40: 'CLIENT',
+    0x7A06: 'DECIDED', 0x7A40: 'CLIENT',
 }
-VALUE_TYPES = {0x7A01, 0x7A02, 0x7A03, 0x7A40}
+VALUE_TYPES = {0x7A01, 0x7A02, 0x7A03, 0x7A06, 0x7A40}
+VALUE_MODES = ('auto', 'tagged', 'untagged')
 
 # The fields paxos.lua shows (the ones --generated checks exactly).
 PAXOS_FIELDS = [
     'paxos.type', 'paxos.round', 'paxos.seq', 'paxos.group', 'paxos.sender',
-    'paxos.promise.to', 'paxos.promise.end', 'paxos.promise.vround',
-    'paxos.promise.count', 'paxos.promise.next', 'paxos.heartbeat.leader',
-    'paxos.heartbeat.next', 'paxos.heartbeat.trim', 'paxos.ask.count',
-    'paxos.value.noop', 'paxos.value.len',
+    'paxos.promise.to', 'paxos.promise.end', 'paxos.promise.decided',
+    'paxos.promise.vround', 'paxos.promise.count', 'paxos.promise.next',
+    'paxos.heartbeat.leader', 'paxos.heartbeat.next', 'paxos.heartbeat.trim',
+    'paxos.ask.count', 'paxos.client.origin_id', 'paxos.client.origin_node',
+    'paxos.value.noop', 'paxos.value.len', 'paxos.value.tagged',
+    'paxos.value.origin_node', 'paxos.value.origin_id',
 ]
-BOOL_FIELDS = {'paxos.promise.end', 'paxos.heartbeat.leader',
-               'paxos.value.noop'}
+BOOL_FIELDS = {'paxos.promise.end', 'paxos.promise.decided',
+               'paxos.heartbeat.leader', 'paxos.value.noop',
+               'paxos.value.tagged'}
 # paxos.lua's expert infos, by field name.
 EXPERTS = [
     'paxos.truncated', 'paxos.unknown_type', 'paxos.value.short',
-    'paxos.round.absurd', 'paxos.ask.count.range', 'paxos.src_mac',
-    'paxos.trailer.present',
+    'paxos.round.absurd', 'paxos.value.origin.mismatch',
+    'paxos.ask.count.range', 'paxos.src_mac', 'paxos.trailer.present',
 ]
+# The expert infos of error severity (a frame with one is malformed).
+ERROR_EXPERTS = {'paxos.truncated', 'paxos.value.short'}
 INNER_FIELDS = ['ip.src', 'ip.dst', 'ip.proto', 'udp.srcport',
                 'udp.dstport', 'udp.length']
 OTHER_FIELDS = ['frame.number', 'eth.type', '_ws.col.Info',
@@ -67,10 +76,11 @@ ALL_FIELDS = OTHER_FIELDS + PAXOS_FIELDS + EXPERTS + INNER_FIELDS
 SEVERITY_ERROR = 0x00800000
 
 
-def run_tshark(tshark, lua, pcap):
-    """The frames of pcap as tshark with lua shows them: one dict of field
-    name -> list of strings per frame."""
-    cmd = [tshark, '-n', '-X', 'lua_script:' + lua, '-r', pcap, '-T', 'json']
+def run_tshark(tshark, lua, pcap, values='auto'):
+    """The frames of pcap as tshark with lua and paxos.values set to values
+    shows them: one dict of field name -> list of strings per frame."""
+    cmd = [tshark, '-n', '-X', 'lua_script:' + lua, '-o',
+           'paxos.values:' + values, '-r', pcap, '-T', 'json']
     for field in ALL_FIELDS:
         cmd += ['-e', field]
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -132,7 +142,8 @@ class Summary:
     def __init__(self, pcap, mode):
         self.res = {'pcap': pcap, 'mode': mode, 'frames': 0,
                     'paxos_frames': 0, 'per_type': {}, 'promise_ends': 0,
-                    'noop_values': 0,
+                    'promise_decided': 0, 'noop_values': 0,
+                    'tagged_values': 0,
                     'client_frames_udp': 0, 'truncated': 0, 'warnings': {},
                     'failures': []}
 
@@ -147,8 +158,13 @@ class Summary:
         self.res['paxos_frames'] += 1
         if value_of('paxos.promise.end', layers.get('paxos.promise.end')):
             self.res['promise_ends'] += 1
+        if value_of('paxos.promise.decided',
+                    layers.get('paxos.promise.decided')):
+            self.res['promise_decided'] += 1
         if value_of('paxos.value.noop', layers.get('paxos.value.noop')):
             self.res['noop_values'] += 1
+        if value_of('paxos.value.tagged', layers.get('paxos.value.tagged')):
+            self.res['tagged_values'] += 1
         if layers.get('udp.srcport'):
             self.res['client_frames_udp'] += 1
         if layers.get('paxos.truncated'):
@@ -167,14 +183,20 @@ class Summary:
         return 0 if not failures else 1
 
 
-def check_generated(frames, s):
-    """Every frame exactly as make_pcap.frames() says."""
+def check_generated(runs, s):
+    """Every frame exactly as make_pcap.frames() says, in the run (tshark's
+    frames) of its paxos.values setting."""
     want = make_pcap.frames()
-    if len(frames) != len(want):
-        s.fail('-', '%d frames, make_pcap.py writes %d' % (
-            len(frames), len(want)))
-    for layers, (name, _, fields, info, inner, experts) in zip(frames, want):
-        n = '%s (%s)' % (layers['frame.number'][0], name)
+    for mode, frames in sorted(runs.items()):
+        if len(frames) != len(want):
+            s.fail('-', '%d frames (paxos.values %s), make_pcap.py writes %d'
+                   % (len(frames), mode, len(want)))
+    for i, (name, _, fields, info, inner, experts, mode) in enumerate(want):
+        if i >= len(runs[mode]):
+            break
+        layers = runs[mode][i]
+        n = '%s (%s, paxos.values %s)' % (layers['frame.number'][0], name,
+                                          mode)
         s.count(layers)
         for field in PAXOS_FIELDS:
             got = value_of(field, layers.get(field))
@@ -194,7 +216,7 @@ def check_generated(frames, s):
             s.fail(n, 'expert infos %s, want %s' % (
                 sorted(got_experts), sorted(experts)))
         malformed = bool(layers.get('_ws.malformed') or errors_of(layers))
-        if malformed != ('paxos.truncated' in experts):
+        if malformed != bool(experts & ERROR_EXPERTS):
             s.fail(n, 'malformed/error %s, expected %s' % (
                 malformed, not malformed))
         want_inner = {}
@@ -267,6 +289,9 @@ def main(argv):
                    help='PCAP is make_pcap.py\'s: check every field')
     p.add_argument('--expect-types', nargs='+', type=type_arg, default=[],
                    metavar='TYPE')
+    p.add_argument('--values', choices=VALUE_MODES, default='auto',
+                   help='paxos.values of a capture (default auto; '
+                   '--generated uses make_pcap.py\'s)')
     p.add_argument('--lua', default=os.path.join(HERE, 'paxos.lua'))
     p.add_argument('--tshark', default='tshark')
     args = p.parse_args(argv)
@@ -275,14 +300,19 @@ def main(argv):
                          'tshark)\n' % args.tshark)
         return 77
     s = Summary(args.pcap, 'generated' if args.generated else 'capture')
+    modes = ({m for _, _, _, _, _, _, m in make_pcap.frames()}
+             if args.generated else {args.values})
+    runs = {}
     try:
-        frames = run_tshark(args.tshark, args.lua, args.pcap)
+        for mode in sorted(modes):
+            runs[mode] = run_tshark(args.tshark, args.lua, args.pcap, mode)
     except (RuntimeError, ValueError) as e:
         s.fail('-', str(e))
         return s.done()
+    frames = runs['auto' if args.generated else args.values]
     s.res['frames'] = len(frames)
     if args.generated:
-        check_generated(frames, s)
+        check_generated(runs, s)
         for name in args.expect_types:
             if not s.res['per_type'].get(name):
                 s.fail('-', 'no %s frame' % name)
