@@ -339,6 +339,40 @@ std::string outputs(const std::vector<uint32_t> &ports, uint32_t except = 0)
     return s;
 }
 
+// The source MAC match of a group's frames: 02:7a:GG:GG (any sender).
+std::string group_src(const Group &g)
+{
+    char src[64];
+    snprintf(src, sizeof src, "dl_src=02:7a:%02x:%02x:00:00/ff:ff:ff:ff:00:00",
+             g.id >> 8, g.id & 0xff);
+    return src;
+}
+
+// A member's ports towards the other members.
+std::vector<uint32_t> tree_ports(const Adjacency &adj, const std::string &sw)
+{
+    std::vector<uint32_t> tree;
+    for (const auto &[peer, port] : adj.at(sw)) {
+        tree.push_back(port);
+    }
+    return tree;
+}
+
+// The paxos: arguments every role of member k has in common.
+std::string member_args(const Group &g, size_t k)
+{
+    std::string args = "group=" + std::to_string(g.id)
+                       + ",node=" + std::to_string(k + 1)
+                       + ",members=" + std::to_string(g.members.size());
+    if (g.window >= 0) {
+        args += ",window=" + std::to_string(g.window);
+    }
+    if (g.start >= 0) {
+        args += ",start=" + std::to_string(g.start);
+    }
+    return args;
+}
+
 // The replica delivery table's flows of 'sw': each ordered client frame
 // rewritten to every local replica's MAC (and IPv4) address.
 void deliver_flows(const Group &g, const std::string &sw,
@@ -386,29 +420,14 @@ void generate_ft(const Group &g, size_t index, int priority,
     std::string local_t = std::to_string(base);
     std::string timer_t = std::to_string(base + 1);
     std::string deliver_t = std::to_string(base + 2);
-    char src[64];
-    snprintf(src, sizeof src,
-             "dl_src=02:7a:%02x:%02x:00:00/"
-             "ff:ff:ff:ff:00:00",
-             g.id >> 8, g.id & 0xff);
+    std::string src = group_src(g);
     std::string prio = "priority=" + std::to_string(priority) + ",";
     std::string clear_in_port = "load:0->NXM_OF_IN_PORT[],";
 
     for (size_t k = 0; k < g.members.size(); k++) {
         const std::string &sw = g.members[k];
-        std::vector<uint32_t> tree;
-        for (const auto &[peer, port] : adj.at(sw)) {
-            tree.push_back(port);
-        }
-        std::string args = "group=" + std::to_string(g.id)
-                           + ",node=" + std::to_string(k + 1)
-                           + ",members=" + std::to_string(g.members.size());
-        if (g.window >= 0) {
-            args += ",window=" + std::to_string(g.window);
-        }
-        if (g.start >= 0) {
-            args += ",start=" + std::to_string(g.start);
-        }
+        std::vector<uint32_t> tree = tree_ports(adj, sw);
+        std::string args = member_args(g, k);
         args += ",heartbeat=" + std::to_string(g.heartbeat_ms);
         if (g.timeout_ms >= 0) {
             args += ",timeout=" + std::to_string(g.timeout_ms);
@@ -466,29 +485,14 @@ void generate(const Group &g, size_t index, int priority, const Adjacency &adj,
     std::string accept_t = std::to_string(base);
     std::string learn_t = std::to_string(base + 1);
     std::string deliver_t = std::to_string(base + 2);
-    char src[64];
-    snprintf(src, sizeof src,
-             "dl_src=02:7a:%02x:%02x:00:00/"
-             "ff:ff:ff:ff:00:00",
-             g.id >> 8, g.id & 0xff);
+    std::string src = group_src(g);
     std::string prio = "priority=" + std::to_string(priority) + ",";
     std::string clear_in_port = "load:0->NXM_OF_IN_PORT[],";
 
     for (size_t k = 0; k < g.members.size(); k++) {
         const std::string &sw = g.members[k];
-        std::vector<uint32_t> tree;
-        for (const auto &[peer, port] : adj.at(sw)) {
-            tree.push_back(port);
-        }
-        std::string args = "group=" + std::to_string(g.id)
-                           + ",node=" + std::to_string(k + 1)
-                           + ",members=" + std::to_string(g.members.size());
-        if (g.window >= 0) {
-            args += ",window=" + std::to_string(g.window);
-        }
-        if (g.start >= 0) {
-            args += ",start=" + std::to_string(g.start);
-        }
+        std::vector<uint32_t> tree = tree_ports(adj, sw);
+        std::string args = member_args(g, k);
         if (g.round >= 0) {
             args += ",round=" + std::to_string(g.round);
         }
