@@ -267,7 +267,12 @@ void Node::on_prepare(const Header &h, int64_t now, NodeOutput &out)
     }
     uint32_t count = 0;
     uint32_t next = trim_;
+    bool more = false;
     for (auto it = log_.lower_bound(h.seq); it != log_.end(); ++it) {
+        if (count == cfg_.promise_chunk) {
+            more = true;  // The candidate asks again from 'next'.
+            break;
+        }
         std::vector<uint8_t> pl(kPromiseEntryLen + it->second.value.size());
         put16(pl.data(), h.sender);
         pl[2] = it->second.decided ? kPromiseDecided : 0;
@@ -276,15 +281,18 @@ void Node::on_prepare(const Header &h, int64_t now, NodeOutput &out)
                   pl.begin() + kPromiseEntryLen);
         out.frames.push_back(frame(MsgType::kPromise, h.round, it->first, pl));
         count++;
+        next = it->first + 1;
     }
-    if (!log_.empty() && !seq_before(log_.rbegin()->first + 1, next)) {
+    if (!more && !log_.empty()
+        && !seq_before(log_.rbegin()->first + 1, next)) {
         next = log_.rbegin()->first + 1;
     }
     std::vector<uint8_t> end(kPromiseEndLen);
     put16(end.data(), h.sender);
-    end[2] = kPromiseEnd;
+    end[2] = kPromiseEnd | (more ? kPromiseMore : 0);
     put32(end.data() + 3, count);
     put32(end.data() + 7, next);
+    put32(end.data() + 11, h.seq);
     out.frames.push_back(frame(MsgType::kPromise, h.round, trim_, end));
     counts_[kPromisesSent]++;
 }
@@ -570,12 +578,18 @@ void Node::on_promise(const Header &h, const uint8_t *p, size_t len,
     }
     PromiseSet &ps = promises_[h.sender];
     if (end) {
+        if (get32(p + 11) != prepare_from_) {
+            return;  // The answer to an earlier chunk, late.
+        }
         ps.end = true;
+        ps.more = p[2] & kPromiseMore;
         ps.count = get32(p + 3);
         ps.next = get32(p + 7);
         ps.trim = h.seq;
     } else {
-        ps.entries.insert(h.seq);
+        if (!seq_before(h.seq, prepare_from_)) {
+            ps.entries.insert(h.seq);
+        }
         // A chosen value outranks every accepted one.
         uint32_t vround = p[2] & kPromiseDecided ? UINT32_MAX : get32(p + 3);
         auto [it, fresh] = promised_values_.try_emplace(h.seq);
@@ -588,9 +602,38 @@ void Node::on_promise(const Header &h, const uint8_t *p, size_t len,
     for (const auto &[id, set] : promises_) {
         complete += set.end && set.entries.size() >= set.count;
     }
-    if (complete >= size_t(cfg_.members / 2 + 1)) {
-        finish_election(now, out);
+    if (complete < size_t(cfg_.members / 2 + 1)) {
+        return;
     }
+    // A majority answered this chunk whole: go on from where the first of
+    // them stopped, or, if none has more, take the lead.
+    bool more = false;
+    uint32_t chunk_end = 0;
+    for (const auto &[id, set] : promises_) {
+        if (!(set.end && set.entries.size() >= set.count)) {
+            continue;
+        }
+        if (seq_before(phase1_trim_, set.trim)) {
+            phase1_trim_ = set.trim;
+        }
+        if (set.more) {
+            if (!more || seq_before(set.next, chunk_end)) {
+                chunk_end = set.next;
+            }
+            more = true;
+        } else if (seq_before(phase1_end_, set.next)) {
+            phase1_end_ = set.next;
+        }
+    }
+    if (more) {
+        prepare_from_ = chunk_end;
+        promises_.clear();
+        prepare_sent_ = now;
+        counts_[kPreparesSent]++;
+        out.frames.push_back(frame(MsgType::kJoin, round_, prepare_from_));
+        return;
+    }
+    finish_election(now, out);
 }
 
 void Node::start_election(int64_t now, NodeOutput &out)
@@ -607,6 +650,9 @@ void Node::start_election(int64_t now, NodeOutput &out)
     round_ = uint32_t(round);
     known_round_ = round_;
     prepare_from_ = learn_next_;
+    phase1_from_ = learn_next_;
+    phase1_trim_ = learn_next_;
+    phase1_end_ = learn_next_;
     promises_.clear();
     promised_values_.clear();
     prepare_sent_ = now;
@@ -618,19 +664,12 @@ void Node::start_election(int64_t now, NodeOutput &out)
 
 void Node::finish_election(int64_t now, NodeOutput &out)
 {
-    uint32_t from = prepare_from_;
-    uint32_t end = from;
-    for (const auto &[id, set] : promises_) {
-        if (!(set.end && set.entries.size() >= set.count)) {
-            continue;
-        }
-        if (seq_before(from, set.trim)) {
-            from = set.trim;  // Chosen and trimmed: nothing to propose.
-        }
-        if (seq_before(end, set.next)) {
-            end = set.next;
-        }
+    // Slots below every kept log were chosen and delivered everywhere.
+    uint32_t from = phase1_from_;
+    if (seq_before(from, phase1_trim_)) {
+        from = phase1_trim_;
     }
+    uint32_t end = phase1_end_;
     for (const auto &[seq, vv] : promised_values_) {
         if (!seq_before(seq, end)) {
             end = seq + 1;
@@ -782,8 +821,12 @@ void Node::tick(int64_t now, NodeOutput &out)
                         || (leader_id_ != cfg_.node
                             && now - leader_heard_ < int64_t(cfg_.timeout_ms));
     if (candidate_) {
-        if (now - election_started_ >= 2 * int64_t(cfg_.timeout_ms)) {
-            start_election(now, out);  // Refused or lost: a newer round.
+        // Refused or lost: a newer round, later for higher node ids, so
+        // that two candidates do not keep cutting each other off.
+        if (now - election_started_
+            >= 2 * int64_t(cfg_.timeout_ms)
+                   + int64_t(cfg_.node) * cfg_.heartbeat_ms) {
+            start_election(now, out);
         } else if (now - prepare_sent_ >= int64_t(cfg_.heartbeat_ms)) {
             prepare_sent_ = now;
             counts_[kPreparesSent]++;
@@ -792,8 +835,8 @@ void Node::tick(int64_t now, NodeOutput &out)
     } else if (!leader_alive) {
         uint16_t lowest = cfg_.node;
         for (uint16_t id = 1; id < cfg_.node; id++) {
-            if (heard_[id] >= 0 && now - heard_[id] < int64_t(cfg_.timeout_ms)
-                && id != leader_id_) {
+            if (heard_[id] >= 0
+                && now - heard_[id] < int64_t(cfg_.timeout_ms)) {
                 lowest = id;
                 break;
             }

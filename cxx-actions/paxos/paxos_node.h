@@ -61,6 +61,10 @@ struct NodeConfig {
     // The simulation test's negative control only: a new leader ignores
     // the values acceptors promised (proposes NO-OPs), which is unsafe.
     bool test_ignore_promised_values = false;
+    // PROMISE entries an acceptor sends for one PREPARE; a candidate asks
+    // again from where a chunk ended (phase 1 of a long log in pieces, so
+    // that one lost frame costs one chunk, not the whole log).
+    uint32_t promise_chunk = 256;
 };
 
 // Orders a 32-bit sequence number map by serial number arithmetic (valid
@@ -220,6 +224,7 @@ class Node {
     };
     struct PromiseSet {
         bool end = false;
+        bool more = false;
         uint32_t count = 0;
         uint32_t next = 0;
         uint32_t trim = 0;
@@ -290,9 +295,12 @@ class Node {
     // Leader and candidate.
     bool leading_ = false;
     bool candidate_ = false;
-    uint32_t round_ = 0;  // The round led or campaigned for.
-    uint32_t next_;       // Next slot to assign.
-    uint32_t prepare_from_ = 0;
+    uint32_t round_ = 0;         // The round led or campaigned for.
+    uint32_t next_;              // Next slot to assign.
+    uint32_t prepare_from_ = 0;  // The chunk of phase 1 asked for now.
+    uint32_t phase1_from_ = 0;   // Where phase 1 started.
+    uint32_t phase1_trim_ = 0;   // Highest first-kept slot promised.
+    uint32_t phase1_end_ = 0;    // Highest next slot promised.
     int64_t prepare_sent_ = 0;
     std::map<uint16_t, PromiseSet> promises_;
     std::map<uint32_t, std::pair<uint32_t, Value>, SeqLess> promised_values_;

@@ -49,7 +49,8 @@ constexpr MsgType kPrepare = MsgType::kJoin;
 // Payloads of the fault-tolerant protocol (README.md, "Fault tolerance"),
 // after the 26-byte header:
 //   PROMISE   to:16 flags:8 (kPromiseEnd), then
-//             entry: vround:32, value        END: count:32, next:32
+//             entry: vround:32, value        END: count:32, next:32,
+//             from:32 (the PREPARE's first slot this answers)
 //   HEARTBEAT flags:8 (kHeartbeatLeader), next:32, trim:32
 //   ASK       count:16
 //   DECIDED   value (seq: the slot; round: the round that chose it)
@@ -60,9 +61,10 @@ constexpr MsgType kPrepare = MsgType::kJoin;
 // once (a CLIENT frame a link duplicated is ordered twice, delivered once).
 constexpr uint8_t kPromiseEnd = 1;
 constexpr uint8_t kPromiseDecided = 2;  // Entry: the value was chosen.
+constexpr uint8_t kPromiseMore = 4;     // END: more entries from 'next' on.
 constexpr uint8_t kHeartbeatLeader = 1;
 constexpr size_t kPromiseEntryLen = 7;  // to, flags, vround.
-constexpr size_t kPromiseEndLen = 11;   // to, flags, count, next.
+constexpr size_t kPromiseEndLen = 15;   // to, flags, count, next, from.
 constexpr size_t kHeartbeatLen = 9;
 constexpr size_t kAskLen = 2;
 constexpr size_t kOriginLen = 10;  // Node and id of a tagged value.

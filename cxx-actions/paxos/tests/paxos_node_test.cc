@@ -219,9 +219,10 @@ TEST(PaxosNode, PrepareIsAnsweredWithEntriesThenEnd)
     EXPECT_EQ(get32(p + 3), 1u);  // vround.
     auto end = decode(o.frames[1].data(), o.frames[1].size(), &p, &len);
     EXPECT_EQ(p[2], kPromiseEnd);
-    EXPECT_EQ(get32(p + 3), 1u);  // One entry.
-    EXPECT_EQ(get32(p + 7), 3u);  // Next: one past slot 2.
-    EXPECT_EQ(end->seq, 1u);      // Nothing trimmed.
+    EXPECT_EQ(get32(p + 3), 1u);   // One entry.
+    EXPECT_EQ(get32(p + 7), 3u);   // Next: one past slot 2.
+    EXPECT_EQ(get32(p + 11), 2u);  // The PREPARE's first slot.
+    EXPECT_EQ(end->seq, 1u);       // Nothing trimmed.
 }
 
 TEST(PaxosNode, NewLeaderReproposesPromisedValuesAndFillsHolesWithNoops)
@@ -253,6 +254,7 @@ TEST(PaxosNode, NewLeaderReproposesPromisedValuesAndFillsHolesWithNoops)
         pl[2] = kPromiseEnd;
         put32(pl.data() + 3, count);
         put32(pl.data() + 7, next);
+        put32(pl.data() + 11, 1);  // Answers PREPARE from slot 1.
         return msg(MsgType::kPromise, 2, 1, from, pl);
     };
     o = {};
@@ -277,6 +279,36 @@ TEST(PaxosNode, NewLeaderReproposesPromisedValuesAndFillsHolesWithNoops)
     EXPECT_EQ(lens[1], kPayloadOffset + v.size());
     EXPECT_EQ(accepts[1].round, 2u);
     EXPECT_EQ(cand.next_to_assign(), 3u);
+}
+
+TEST(PaxosNode, ALongLogIsPromisedInChunks)
+{
+    NodeConfig c = config(3);
+    c.promise_chunk = 2;
+    Node n(c, 0);
+    NodeOutput o;
+    Value v = tagged(1, origin_id(1, 1), client(1));
+    for (uint32_t s = 1; s <= 5; s++) {
+        feed(n, msg(MsgType::kAccept, 1, s, 1, v), o);
+    }
+    o = {};
+    feed(n, msg(MsgType::kJoin, 2, 1, 2), o);
+    ASSERT_EQ(o.frames.size(), 3u);  // Slots 1, 2, then END with more.
+    const uint8_t *p;
+    size_t len;
+    decode(o.frames[2].data(), o.frames[2].size(), &p, &len);
+    EXPECT_EQ(p[2], kPromiseEnd | kPromiseMore);
+    EXPECT_EQ(get32(p + 3), 2u);
+    EXPECT_EQ(get32(p + 7), 3u);  // Ask again from slot 3.
+    o = {};
+    feed(n, msg(MsgType::kJoin, 2, 3, 2), o);
+    ASSERT_EQ(o.frames.size(), 3u);  // Slots 3, 4, END with more.
+    o = {};
+    feed(n, msg(MsgType::kJoin, 2, 5, 2), o);
+    ASSERT_EQ(o.frames.size(), 2u);  // Slot 5, END without more.
+    decode(o.frames[1].data(), o.frames[1].size(), &p, &len);
+    EXPECT_EQ(p[2], kPromiseEnd);
+    EXPECT_EQ(get32(p + 7), 6u);
 }
 
 TEST(PaxosNode, LeaderStepsDownOnAHigherLeaderHeartbeat)

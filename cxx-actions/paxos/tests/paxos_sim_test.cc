@@ -73,6 +73,7 @@ class Simulation {
             cfg.log_slots = 256;
             cfg.origin_base = 0;
             cfg.test_ignore_promised_values = faults.broken_phase1;
+            cfg.promise_chunk = 4;  // Phase 1 in many pieces.
             nodes_.emplace_back(cfg, 0);
             up_.push_back(true);
             delivered_.emplace_back();

@@ -49,6 +49,7 @@ PAXOS_FIELDS = [
     'paxos.type', 'paxos.round', 'paxos.seq', 'paxos.group', 'paxos.sender',
     'paxos.promise.to', 'paxos.promise.end', 'paxos.promise.decided',
     'paxos.promise.vround', 'paxos.promise.count', 'paxos.promise.next',
+    'paxos.promise.more', 'paxos.promise.from',
     'paxos.heartbeat.leader', 'paxos.heartbeat.next', 'paxos.heartbeat.trim',
     'paxos.ask.count', 'paxos.client.origin_id', 'paxos.client.origin_node',
     'paxos.value.noop', 'paxos.value.len', 'paxos.value.tagged',

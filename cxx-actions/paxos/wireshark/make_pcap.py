@@ -26,7 +26,7 @@ import sys
 PREPARE, ACCEPT, LEARN, PROMISE = 0x7A00, 0x7A01, 0x7A02, 0x7A03
 HEARTBEAT, ASK, DECIDED, CLIENT = 0x7A04, 0x7A05, 0x7A06, 0x7A40
 UNKNOWN = 0x7A07
-PROMISE_END, PROMISE_DECIDED = 1, 2
+PROMISE_END, PROMISE_DECIDED, PROMISE_MORE = 1, 2, 4
 
 # The client frame values carry: UDP from client c1 to the replicated
 # service (as mininet-topos/paxos_line.py sends them).
@@ -88,8 +88,9 @@ def promise_entry(to, vround, value, decided=False):
     return struct.pack('!HBI', to, flags, vround) + value
 
 
-def promise_end(to, count, nxt):
-    return struct.pack('!HBII', to, PROMISE_END, count, nxt)
+def promise_end(to, count, nxt, start=9, more=False):
+    flags = PROMISE_END | (PROMISE_MORE if more else 0)
+    return struct.pack('!HBIII', to, flags, count, nxt, start)
 
 
 def heartbeat(leader, nxt, trim):
@@ -232,8 +233,19 @@ def frames():
         dict(header(PROMISE, 4, 9, 1, 2),
              **{'paxos.promise.to': 1, 'paxos.promise.end': True,
                 'paxos.promise.decided': False,
-                'paxos.promise.count': 2, 'paxos.promise.next': 14}),
-        'PROMISE END r=4 seq=9 grp=1 from=2 to=1 count=2 next=14')
+                'paxos.promise.more': False, 'paxos.promise.count': 2,
+                'paxos.promise.next': 14, 'paxos.promise.from': 9}),
+        'PROMISE END r=4 seq=9 grp=1 from=2 to=1 count=2 next=14 for=9')
+    add('promise-end-more',
+        paxos_frame(PROMISE, 4, 1, 1, 3, promise_end(1, 256, 300, 44,
+                                                     more=True)),
+        dict(header(PROMISE, 4, 1, 1, 3),
+             **{'paxos.promise.to': 1, 'paxos.promise.end': True,
+                'paxos.promise.decided': False,
+                'paxos.promise.more': True, 'paxos.promise.count': 256,
+                'paxos.promise.next': 300, 'paxos.promise.from': 44}),
+        'PROMISE END r=4 seq=1 grp=1 from=3 to=1 count=256 next=300 for=44 '
+        'MORE')
     add('heartbeat-leader',
         paxos_frame(HEARTBEAT, 5, 18, 1, 2, heartbeat(True, 19, 9)),
         dict(header(HEARTBEAT, 5, 18, 1, 2),
@@ -284,10 +296,11 @@ def frames():
         'PROMISE r=4 seq=9 grp=1 from=2 [truncated]',
         experts=['paxos.truncated'])
     add('truncated-promise-end',
-        paxos_frame(PROMISE, 4, 9, 1, 2, promise_end(1, 2, 14))[:26 + 7],
+        paxos_frame(PROMISE, 4, 9, 1, 2, promise_end(1, 2, 14))[:26 + 11],
         dict(header(PROMISE, 4, 9, 1, 2),
              **{'paxos.promise.to': 1, 'paxos.promise.end': True,
-                'paxos.promise.decided': False}),
+                'paxos.promise.decided': False,
+                'paxos.promise.more': False}),
         'PROMISE END r=4 seq=9 grp=1 from=2 to=1 [truncated]',
         experts=['paxos.truncated'])
     add('truncated-promise-entry',

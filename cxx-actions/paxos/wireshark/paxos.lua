@@ -60,12 +60,17 @@ f.promise_end = ProtoField.bool("paxos.promise.end", "END", 8, nil, 0x01)
 f.promise_decided = ProtoField.bool("paxos.promise.decided",
                                     "DECIDED (the value was chosen)", 8, nil,
                                     0x02)
+f.promise_more = ProtoField.bool("paxos.promise.more",
+                                 "MORE (ask again from next)", 8, nil, 0x04)
 f.promise_vround = ProtoField.uint32("paxos.promise.vround",
                                      "Round accepted in (vround)", base.DEC)
 f.promise_count = ProtoField.uint32("paxos.promise.count",
                                     "Entries sent before END", base.DEC)
 f.promise_next = ProtoField.uint32("paxos.promise.next",
-                                   "Next (1 + highest accepted slot)",
+                                   "Next (1 + highest slot sent or accepted)",
+                                   base.DEC)
+f.promise_from = ProtoField.uint32("paxos.promise.from",
+                                   "From (the PREPARE's first slot)",
                                    base.DEC)
 
 -- HEARTBEAT fields.
@@ -317,22 +322,30 @@ function paxos.dissector(tvb, pinfo, root)
             local flags = tree:add(f.promise_flags, tvb(off + 2, 1))
             flags:add(f.promise_end, tvb(off + 2, 1))
             flags:add(f.promise_decided, tvb(off + 2, 1))
+            if is_end then
+                flags:add(f.promise_more, tvb(off + 2, 1))
+            end
+            local more = bit32.band(tvb(off + 2, 1):uint(), 4) == 4
             off = off + 3
             rest = rest - 3
             if is_end then
                 info = string.format("PROMISE END r=%d seq=%d grp=%d "
                                      .. "from=%d to=%d", round, seq, group,
                                      sender, to)
-                if rest < 8 then
+                if rest < 12 then
                     info = truncated(tree, tvb, info,
-                                     "PROMISE END needs count and next")
+                                     "PROMISE END needs count, next, from")
                 else
                     local count = tvb(off, 4):uint()
                     local nxt = tvb(off + 4, 4):uint()
+                    local from = tvb(off + 8, 4):uint()
                     tree:add(f.promise_count, tvb(off, 4))
                     tree:add(f.promise_next, tvb(off + 4, 4))
-                    suffix = string.format(" count=%d next=%d", count, nxt)
-                    dissect_trailer(tvb, tree, off + 8)
+                    tree:add(f.promise_from, tvb(off + 8, 4))
+                    suffix = string.format(" count=%d next=%d for=%d%s",
+                                           count, nxt, from,
+                                           more and " MORE" or "")
+                    dissect_trailer(tvb, tree, off + 12)
                 end
             else
                 info = info .. string.format(" to=%d", to)
