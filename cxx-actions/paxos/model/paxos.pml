@@ -17,6 +17,9 @@
  * -DIGNORE_PROMISES is the negative control: a new leader ignores the
  * PROMISE entries and reuses the slots from its learner's next on, so it
  * may overwrite a chosen value; spin must find the agreement violation.
+ * -DLOWEST_VROUND is a second one, which needs three rounds: the new
+ * leader re-proposes the value of the lowest vround instead of the
+ * highest; spin must find the proposal invariant (or agreement) violated.
  */
 
 #define NACC 3   /* members (acceptors) 1..3 */
@@ -277,8 +280,14 @@ inline finish_phase1(L)
         do
         :: a <= NACC ->
             if
+#ifdef LOWEST_VROUND
+            :: (lgot[L - 1] & BIT(a)) &&
+           lent[(L - 1) * NACC + a - 1].at[s] != 0 &&
+           (best == 0 || lent[(L - 1) * NACC + a - 1].at[s] < best) ->
+#else
             :: (lgot[L - 1] & BIT(a)) &&
            lent[(L - 1) * NACC + a - 1].at[s] > best ->
+#endif
                 best = lent[(L - 1) * NACC + a - 1].at[s]
             :: else -> skip
             fi;
