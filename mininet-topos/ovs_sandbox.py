@@ -155,14 +155,14 @@ def member_switch_class():
 
         def sandbox(self, command):
             """scripts/sandbox COMMAND for this member, in its namespace;
-            raises if it fails."""
-            out = self.cmd('SANDBOX_DIR=%s OVS_BUILD=%s %s %s '
-                           '>/dev/null 2>&1; echo "rc=$?"'
+            raises with its output if it fails."""
+            out = self.cmd('SANDBOX_DIR=%s OVS_BUILD=%s %s %s 2>&1 '
+                           '>/dev/null; echo "rc=$?"'
                            % (self.rundir, OVS_BUILD, SANDBOX_SCRIPT,
                               command))
-            if 'rc=0' not in out:
-                raise RuntimeError('%s: scripts/sandbox %s failed (%s/*.log)'
-                                   % (self.name, command, self.rundir))
+            if not out.rstrip().endswith('rc=0'):
+                raise RuntimeError('%s: scripts/sandbox %s failed: %s'
+                                   % (self.name, command, out.strip()))
 
         def start(self, controllers):
             if not self.rundir:
