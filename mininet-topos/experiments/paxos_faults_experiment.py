@@ -38,7 +38,10 @@ used.  Definitions (the same for both phases):
   duplicates        deliveries of a message a replica already had
   noops_delivered   anything else that reached a replica: a UDP payload to
                     the service port that is not a client message of this
-                    run, or a Paxos frame (EtherType 0x7a00-0x7a4f)
+                    run, a Paxos frame (EtherType 0x7a00-0x7a4f), a frame
+                    of any EtherType but IPv4, ARP, IPv6 (other_frames:
+                    the IPv4 not to the service, ARP and IPv6 frames,
+                    reported)
   failover_ms       per kill: kill -> the next delivery at any replica of
                     a message sent after the kill (capture timestamps; a
                     message "cN SEQ" is sent at start + SEQ/rate or later:
@@ -127,7 +130,9 @@ def stop_captures(caps):
 def read_pcap(path):
     """[(timestamp, kind, payload)] of a tcpdump -w file, in order: kind
     'udp' (a UDP datagram to the service port: its payload), 'paxos' (a
-    Paxos frame, EtherType 0x7a00-0x7a4f); other frames left out."""
+    Paxos frame, EtherType 0x7a00-0x7a4f), 'unknown' (any EtherType but
+    IPv4, ARP, IPv6: what a Paxos value delivered as a frame would look
+    like), 'other' (IPv4 but not to the service port, ARP, IPv6)."""
     out = []
     with open(path, 'rb') as f:
         data = f.read()
@@ -149,14 +154,17 @@ def read_pcap(path):
         if 0x7a00 <= etype <= 0x7a4f:
             out.append((ts, 'paxos', b''))
             continue
-        if etype != 0x0800 or len(frame) < 34:
+        if etype not in (0x0800, 0x0806, 0x86dd):
+            out.append((ts, 'unknown', b''))
+            continue
+        if etype != 0x0800 or len(frame) < 34 or frame[23] != 17:
+            out.append((ts, 'other', b''))
             continue
         ihl = (frame[14] & 0x0f) * 4
-        if frame[23] != 17:
-            continue
         udp = 14 + ihl
         dport = struct.unpack('!H', frame[udp + 2:udp + 4])[0]
         if dport != paxos_line.SERVICE_PORT:
+            out.append((ts, 'other', b''))
             continue
         length = struct.unpack('!H', frame[udp + 4:udp + 6])[0]
         out.append((ts, 'udp', frame[udp + 8:udp + length]))
@@ -167,7 +175,7 @@ def analyse(caps, sent):
     """The replica logs of one phase and what the module docstring
     defines: digests, missing, lost_at_entry, duplicates,
     noops_delivered; plus each log's (timestamp, message) list."""
-    logs, times, noops = {}, {}, 0
+    logs, times, noops, other = {}, {}, 0, 0
     for name, (_, path) in sorted(caps.items()):
         log, stamps = [], []
         for ts, kind, payload in read_pcap(path):
@@ -175,6 +183,8 @@ def analyse(caps, sent):
             if kind == 'udp' and msg in sent:
                 log.append(msg)
                 stamps.append((ts, msg))
+            elif kind == 'other':
+                other += 1
             else:
                 noops += 1
         logs[name], times[name] = log, stamps
@@ -200,6 +210,7 @@ def analyse(caps, sent):
         'lost_at_entry': len(sent) - len(union),
         'duplicates': sum(len(log) - len(set(log)) for log in logs.values()),
         'noops_delivered': noops,
+        'other_frames': other,
         'per_client_fifo': fifo,
     }, times
 
@@ -441,6 +452,7 @@ def run(args):
     keys = ('messages', 'loss_rate', 'dup_rate', 'reorder_rate',
             'leader_kills', 'partitions', 'replicas', 'distinct_digests',
             'missing', 'lost_at_entry', 'duplicates', 'noops_delivered',
+            'other_frames',
             'negative_control_digests', 'failover_ms', 'failover_median_ms',
             'first_delivery_after_kill_ms', 'delivered', 'capture_dropped',
             'controller_view')
