@@ -302,15 +302,26 @@ class PaxosNetwork(Network):
             return ''
 
     def leader(self, default='s1'):
-        """The member that leads now, by the members' own word (paxos/show:
-        "leader: node N round R active"; node N is MEMBERS[N-1]); default
-        when none says so (the fixed-leader protocol prints no such line:
-        its leader is the deployment's, s1)."""
+        """The member that leads now, by the members' own word (paxos/show
+        of the fault-tolerant protocol: "leader: node N round R active" on
+        the leader itself, "leader: node N round R, heard ..." on the
+        others; node N is MEMBERS[N-1]): the self-declared active leader
+        of the highest round, else the leader of the highest round the
+        others name; default when none says (the fixed-leader protocol
+        prints no such line: its leader is the deployment's, s1)."""
+        active, named = [], []
         for m in MEMBERS:
-            found = re.search(r'leader: node (\d+) round (\d+) active',
-                              self.appctl(m, 'paxos/show'))
-            if found and 1 <= int(found.group(1)) <= len(MEMBERS):
-                return MEMBERS[int(found.group(1)) - 1]
+            for node, rnd, tail in re.findall(
+                    r'leader: node (\d+) round (\d+)(.*)',
+                    self.appctl(m, 'paxos/show')):
+                if not 1 <= int(node) <= len(MEMBERS):
+                    continue
+                entry = (int(rnd), MEMBERS[int(node) - 1])
+                (active if tail.startswith(' active') else named).append(
+                    entry)
+        for found in (active, named):
+            if found:
+                return max(found)[1]
         return default
 
     def put_deployment(self, doc, members=MEMBERS, timeout=30):
