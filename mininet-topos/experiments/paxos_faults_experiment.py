@@ -363,7 +363,7 @@ def median(xs):
 
 def run(args):
     if args.short:
-        defaults = dict(messages=3000, kills=1, rate=100.0, neg=1500)
+        defaults = dict(messages=4800, kills=1, rate=100.0, neg=1500)
     else:
         defaults = dict(messages=100002, kills=3, rate=300.0, neg=6000)
     for k, v in defaults.items():
@@ -497,7 +497,7 @@ def run(args):
 
 def arguments(p):
     p.add_argument('--short', action='store_true',
-                   help='CI: 3,000 messages, 1 kill (default: 100,002, 3)')
+                   help='CI: 4,800 messages, 1 kill (default: 100,002, 3)')
     p.add_argument('--messages', type=int, default=None)
     p.add_argument('--neg', type=int, default=None,
                    help='messages of the negative control (1,500 / 6,000)')
