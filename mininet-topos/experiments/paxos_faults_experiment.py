@@ -103,6 +103,7 @@ def start_captures(n, work, phase):
         p = h.popen(['tcpdump', '-i', h.defaultIntf().name, '-Q', 'in',
                      '-n', '-U', '-s', '256', '-B', '16384', '-w', path],
                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        n.procs.append(p)   # Stopped with the network if the run fails.
         caps[h.name] = (p, path)
     for name, (p, _) in caps.items():
         line = p.stderr.readline().decode()
