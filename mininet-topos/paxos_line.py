@@ -51,6 +51,7 @@ import re
 import signal
 import subprocess
 import time
+import urllib.error
 import urllib.request
 
 import ovs_sandbox
@@ -333,8 +334,12 @@ class PaxosNetwork(Network):
             'http://127.0.0.1:%d/deployment' % self.ctl.rest_port,
             data=json.dumps(doc).encode(), method='PUT',
             headers={'Content-Type': 'application/json'})
-        with urllib.request.urlopen(req, timeout=10) as r:
-            json.loads(r.read())
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            raise RuntimeError('PUT /deployment refused: %s'
+                               % e.read().decode(errors='replace'))
         deadline = time.monotonic() + timeout
         while True:
             sws = self.ctl.switches()
