@@ -51,6 +51,8 @@ used.  Definitions (the same for both phases):
                     any kill, so the next delivery of any message
                     (first_delivery_after_kill_ms, also reported) says
                     nothing about the failover
+  restart_in_sync_ms per restart: until the controller has the restarted
+                    member connected and its flows reconciled
 
 Targets (checks): distinct_digests 1, missing 0, duplicates 0,
 noops_delivered 0, negative_control_digests >= 2, failover_median_ms <=
@@ -275,7 +277,17 @@ def schedule(n, duration, kills, down, partition, cut_s):
     def restart(k):
         def act():
             m = killed[k]
-            return {'t': n.restart_member(m), 'what': 'restart', 'member': m}
+            t = n.restart_member(m)
+            # Until the controller has it in sync again: its flows back.
+            synced = None
+            while time.time() < t + 10:
+                sw = n.ctl.switches().get(m, {})
+                if sw.get('connected') and sw.get('in_sync'):
+                    synced = round((time.time() - t) * 1000.0, 1)
+                    break
+                time.sleep(0.01)
+            return {'t': t, 'what': 'restart', 'member': m,
+                    'in_sync_ms': synced}
         return act
 
     def cut():
@@ -339,9 +351,10 @@ def plot(res, path):
         label = e['what'] if e['what'] not in seen else None
         seen.add(e['what'])
         ax.axvline(e['t_s'], color=color, linestyle=ls, label=label)
-        ax.text(e['t_s'], ax.get_ylim()[1] * 0.98, ' ' + e.get(
-            'member', e.get('link', '')), color=color, fontsize=7,
-            va='top')
+        if e['what'] != 'heal':   # Its link is the cut's, just before.
+            ax.text(e['t_s'], ax.get_ylim()[1] * 0.98, ' ' + e.get(
+                'member', e.get('link', '')), color=color, fontsize=7,
+                va='top')
     ax.set_xlim(0, max(res['duration_s'], max(
         (len(ys) for ys in res['deliveries_per_second'].values()),
         default=0)))
@@ -440,6 +453,8 @@ def run(args):
                                  capture_dropped=neg_drops),
         'failover_ms': fo,
         'failover_median_ms': median(fo),
+        'restart_in_sync_ms': [e['in_sync_ms'] for e in log
+                               if e['what'] == 'restart'],
         'first_delivery_after_kill_ms': fo_any,
         'capture_dropped': drops,
         'controller_view': conns,
@@ -459,7 +474,8 @@ def run(args):
             'missing', 'lost_at_entry', 'duplicates', 'noops_delivered',
             'other_frames',
             'negative_control_digests', 'failover_ms', 'failover_median_ms',
-            'first_delivery_after_kill_ms', 'delivered', 'capture_dropped',
+            'first_delivery_after_kill_ms', 'restart_in_sync_ms',
+            'delivered', 'capture_dropped',
             'controller_view')
     for k in keys:
         print('%-26s %s' % (k, res[k]))
