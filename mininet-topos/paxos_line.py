@@ -302,14 +302,15 @@ class PaxosNetwork(Network):
         except (OSError, ValueError, subprocess.TimeoutExpired):
             return ''
 
-    def leader(self, default='s1'):
+    def leader(self, default='s1', why=False):
         """The member that leads now, by the members' own word (paxos/show
         of the fault-tolerant protocol: "leader: node N round R active" on
         the leader itself, "leader: node N round R, heard ..." on the
         others; node N is MEMBERS[N-1]): the self-declared active leader
         of the highest round, else the leader of the highest round the
         others name; default when none says (the fixed-leader protocol
-        prints no such line: its leader is the deployment's, s1)."""
+        prints no such line: its leader is the deployment's, s1).  why:
+        (member, 'active' | 'named' | 'default')."""
         active, named = [], []
         for m in MEMBERS:
             for node, rnd, tail in re.findall(
@@ -320,10 +321,10 @@ class PaxosNetwork(Network):
                 entry = (int(rnd), MEMBERS[int(node) - 1])
                 (active if tail.startswith(' active') else named).append(
                     entry)
-        for found in (active, named):
+        for found, source in ((active, 'active'), (named, 'named')):
             if found:
-                return max(found)[1]
-        return default
+                return (max(found)[1], source) if why else max(found)[1]
+        return (default, 'default') if why else default
 
     def put_deployment(self, doc, members=MEMBERS, timeout=30):
         """Replaces the controller's deployment (PUT /deployment) and

@@ -238,8 +238,8 @@ def run_phase(n, work, phase, clients, per_client, rate, events=()):
     for offset, action in sorted(events, key=lambda e: e[0]):
         time.sleep(max(0.0, at + offset - time.time()))
         log.append(action())
-        print('%6.2f s  %s' % (log[-1]['t'] - at, log[-1]['what']),
-              flush=True)
+        print('%6.2f s  %s %s' % (log[-1]['t'] - at, log[-1]['what'],
+                                  log[-1].get('member', '')), flush=True)
     for s in senders:
         s.wait()
     bad = [s.returncode for s in senders if s.returncode]
@@ -268,10 +268,13 @@ def schedule(n, duration, kills, down, partition, cut_s):
 
     def kill(k):
         def act():
-            m = n.leader()
+            m, source = n.leader(why=True)
             killed[k] = m
             t = n.kill_member(m, signal.SIGKILL)
-            return {'t': t, 'what': 'kill', 'member': m}
+            # source: how the leader was known ('active': it said so;
+            # 'named': the others did; 'default': nobody, s1 killed).
+            return {'t': t, 'what': 'kill', 'member': m,
+                    'leader_source': source}
         return act
 
     def restart(k):
@@ -497,6 +500,11 @@ def run(args):
     if args.kills:
         c.check('leader killed %d times' % args.kills,
                 res['leader_kills'] == args.kills, str(res['leader_kills']))
+        if ft:
+            sources = [e['leader_source'] for e in log
+                       if e['what'] == 'kill']
+            c.check('every kill hit the leader its members named',
+                    all(x != 'default' for x in sources), str(sources))
         c.check('failover_median_ms <= 200 (every kill followed by a '
                 'delivery)', None not in fo and
                 res['failover_median_ms'] is not None and
