@@ -69,8 +69,10 @@ def remote_controller(name, port):
 
 
 class Controller:
-    def __init__(self, work, name, deployment, rest_port, of_port):
+    def __init__(self, work, name, deployment, rest_port, of_port,
+                 unix=None):
         self.work = work
+        self.unix = list(unix or [])   # Also listens there (punix:).
         self.name = name
         self.rest_port = rest_port
         self.of_port = of_port
@@ -84,12 +86,17 @@ class Controller:
             json.dump(deployment, f, indent=1)
 
     def start(self):
+        for path in self.unix:
+            if os.path.exists(path):
+                os.unlink(path)   # Left by an earlier run.
         subprocess.run([CONTROLLER, '--deployment=' + self.deployment,
                         '--rest=127.0.0.1:%d' % self.rest_port,
                         '--unixctl=' + self.ctl, '--log-file=' + self.log,
                         '--pidfile=' + self.pidfile,
                         '--detach', '--no-chdir', '-vconsole:off',
-                        'ptcp:%d:127.0.0.1' % self.of_port], check=True)
+                        'ptcp:%d:127.0.0.1' % self.of_port]
+                       + ['punix:' + path for path in self.unix],
+                       check=True)
         # --detach returns once the daemon is ready and its pidfile written.
         with open(self.pidfile) as f:
             self.pid = int(f.read().strip())

@@ -51,10 +51,15 @@ class Network:
     offload (which the userspace datapath does not complete) and IPv6
     (router solicitations, MLD) off on every host and calls setup().
     Leaving stops what popen() started, calls teardown(), stops Mininet,
-    then the controller, each waited for until it is gone."""
+    then the controller, each waited for until it is gone.  switch is
+    Mininet's switch class (default OVSSwitch, all switches on the
+    sandbox's vswitchd; ovs_sandbox.member_switch_class(): some on
+    daemons of their own); controller_unix, unix sockets the controller
+    also listens on (for switches in namespaces of their own)."""
 
     def __init__(self, work, topo, deployment=None, name='controller',
-                 ports=None, sync=(), sync_timeout=30):
+                 ports=None, sync=(), sync_timeout=30, switch=None,
+                 controller_unix=None):
         from mininet.net import Mininet
         from mininet.node import OVSSwitch
         self.work = work
@@ -66,11 +71,13 @@ class Network:
         if deployment is not None:
             self.ports = PORTS[ports]
             self.ctl = Controller(work, name, deployment,
-                                  self.ports['rest'], self.ports['of'])
+                                  self.ports['rest'], self.ports['of'],
+                                  unix=controller_unix)
             self.ctl.start()   # Before Mininet looks for it.
         self.net = None
         try:
-            self.net = Mininet(topo=topo, switch=OVSSwitch, controller=None,
+            self.net = Mininet(topo=topo, switch=switch or OVSSwitch,
+                               controller=None,
                                autoSetMacs=False, build=False)
             if self.ctl:
                 self.net.addController(

@@ -13,6 +13,12 @@
       client did.  Writes one JSON object per message to FILE:
       {"seq", "rtt_ms": {IP: ms or null}}.
 
+  sink [--port P]
+      Binds the service port and never reads it: a replica whose log is
+      taken from a capture of its interface (paxos-faults), with no
+      "port unreachable" answers and no CPU spent on receiving.  Exits on
+      SIGTERM.
+
   send --to IP:PORT --name NAME --count N --rate R [--at UNIX_TIME]
       Sends N messages "NAME SEQ" at R per second, starting at UNIX_TIME
       (several clients start together).
@@ -51,6 +57,15 @@ def replica(args):
         if args.echo:
             sock.sendto(data, peer)
     log.close()
+
+
+def sink(args):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(('0.0.0.0', args.port))
+    print('ready', flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    while True:
+        signal.pause()
 
 
 def split_target(text):
@@ -121,6 +136,8 @@ def main():
     t.add_argument('--name', default='c1')
     t.add_argument('--gap', type=float, default=0.01)
     t.add_argument('--out', required=True)
+    k = sub.add_parser('sink')
+    k.add_argument('--port', type=int, default=9000)
     s = sub.add_parser('send')
     s.add_argument('--to', required=True)
     s.add_argument('--name', required=True)
@@ -128,7 +145,8 @@ def main():
     s.add_argument('--rate', type=float, default=500.0)
     s.add_argument('--at', type=float, default=0.0)
     args = p.parse_args()
-    {'replica': replica, 'rtt': rtt, 'send': send}[args.cmd](args)
+    {'replica': replica, 'rtt': rtt, 'send': send,
+     'sink': sink}[args.cmd](args)
     return 0
 
 

@@ -55,13 +55,15 @@ def run_rtt(args):
     samples = {}
     for mode, key in (('learning', 'flows'),
                       ('learning-no-flows', 'noflows')):
-        with PaxosNetwork(work, mode, paxos=False) as n:
+        with PaxosNetwork(work, mode, paxos=False,
+                          separate=not args.one_vswitchd) as n:
             n.warm_up()
             samples[key] = harness.ping_rtts(n['h1'], '10.0.0.9',
                                              args.samples)
             print('%s: %d pings, median %.2f ms' % (
                 key, len(samples[key]), statistics.median(samples[key])))
-    with PaxosNetwork(work, 'learning', paxos=True) as n:
+    with PaxosNetwork(work, 'learning', paxos=True,
+                      separate=not args.one_vswitchd) as n:
         n.warm_up()
         n.start_replicas(echo=('h5', 'h8', 'h9'))
         out = os.path.join(work, 'rtt-c1.jsonl')
@@ -196,7 +198,8 @@ def run_order(args):
     per_client = args.messages // args.clients
     total = per_client * args.clients
     with PaxosNetwork(work, 'learning', paxos=True,
-                      n_clients=args.clients) as n:
+                      n_clients=args.clients,
+                      separate=not args.one_vswitchd) as n:
         n.warm_up()
         logs = n.start_replicas()
         before = n.table_miss_packets()
@@ -282,6 +285,9 @@ def arguments(p):
     p.add_argument('--messages', type=int, default=10000)
     p.add_argument('--rate', type=float, default=500.0,
                    help='messages per second per client')
+    p.add_argument('--one-vswitchd', action='store_true',
+                   help='all switches on one ovs-vswitchd (as before the '
+                   'members had their own)')
     p.add_argument('--keep-controller', action='store_true',
                    help='order: do not stop the controller half-way')
 
