@@ -11,7 +11,9 @@ namespace cxxa::paxos {
 
 namespace {
 
-constexpr size_t kMaxRetransmitsPerTick = 256;
+// ACCEPTs a leader sends again per tick (the oldest first): enough for a
+// lost frame now and then, never a storm when the whole window is slow.
+constexpr size_t kMaxRetransmitsPerTick = 32;
 
 void put64(uint8_t *p, uint64_t v)
 {
@@ -629,6 +631,7 @@ void Node::on_promise(const Header &h, const uint8_t *p, size_t len,
         prepare_from_ = chunk_end;
         promises_.clear();
         prepare_sent_ = now;
+        election_progress_ = now;  // A chunk done: not stuck.
         counts_[kPreparesSent]++;
         out.frames.push_back(frame(MsgType::kJoin, round_, prepare_from_));
         return;
@@ -657,6 +660,7 @@ void Node::start_election(int64_t now, NodeOutput &out)
     promised_values_.clear();
     prepare_sent_ = now;
     election_started_ = now;
+    election_progress_ = now;
     counts_[kElections]++;
     counts_[kPreparesSent]++;
     out.frames.push_back(frame(MsgType::kJoin, round_, prepare_from_));
@@ -823,7 +827,7 @@ void Node::tick(int64_t now, NodeOutput &out)
     if (candidate_) {
         // Refused or lost: a newer round, later for higher node ids, so
         // that two candidates do not keep cutting each other off.
-        if (now - election_started_
+        if (now - election_progress_
             >= 2 * int64_t(cfg_.timeout_ms)
                    + int64_t(cfg_.node) * cfg_.heartbeat_ms) {
             start_election(now, out);
@@ -833,15 +837,29 @@ void Node::tick(int64_t now, NodeOutput &out)
             out.frames.push_back(frame(MsgType::kJoin, round_, prepare_from_));
         }
     } else if (!leader_alive) {
-        uint16_t lowest = cfg_.node;
+        // The lowest live node id whose learner is not far behind the
+        // most advanced one (a member that is catching up would have to
+        // collect its whole backlog in phase 1) runs for leader.
+        uint32_t best = learn_next_;
+        for (uint16_t id = 1; id <= cfg_.members; id++) {
+            if (id != cfg_.node && heard_[id] >= 0
+                && now - heard_[id] < int64_t(cfg_.timeout_ms)
+                && seq_before(best, member_next_[id])) {
+                best = member_next_[id];
+            }
+        }
+        auto eligible = [&](uint16_t id, uint32_t next) {
+            return best - next <= cfg_.promise_chunk || seq_before(best, next);
+        };
+        uint16_t chosen = eligible(cfg_.node, learn_next_) ? cfg_.node : 0;
         for (uint16_t id = 1; id < cfg_.node; id++) {
-            if (heard_[id] >= 0
-                && now - heard_[id] < int64_t(cfg_.timeout_ms)) {
-                lowest = id;
+            if (heard_[id] >= 0 && now - heard_[id] < int64_t(cfg_.timeout_ms)
+                && eligible(id, member_next_[id])) {
+                chosen = id;
                 break;
             }
         }
-        if (lowest == cfg_.node) {
+        if (chosen == cfg_.node) {
             start_election(now, out);
         }
     }
@@ -878,14 +896,15 @@ void Node::tick(int64_t now, NodeOutput &out)
     // Leader: proposals a majority has not accepted yet go out again.
     if (leading_) {
         size_t sent = 0;
+        const int64_t retransmit_after = std::max<int64_t>(
+            2 * int64_t(cfg_.heartbeat_ms), cfg_.timeout_ms / 2);
         for (auto it = proposals_.begin(); it != proposals_.end();) {
             if (chosen_locally(it->first)) {
                 it = proposals_.erase(it);
                 continue;
             }
             if (sent < kMaxRetransmitsPerTick
-                && now - it->second.sent_at
-                       >= 2 * int64_t(cfg_.heartbeat_ms)) {
+                && now - it->second.sent_at >= retransmit_after) {
                 out.frames.push_back(frame(MsgType::kAccept, round_, it->first,
                                            it->second.value));
                 it->second.sent_at = now;

@@ -319,6 +319,7 @@ class Node {
     int64_t next_heartbeat_ = 0;
     int64_t next_tick_ = 0;
     int64_t election_started_ = 0;
+    int64_t election_progress_ = 0;  // Started, or last chunk completed.
     bool behind_ = false;
 
     bool journaling_ = false;
