@@ -87,7 +87,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
 
 import harness  # noqa: E402
 import paxos_line  # noqa: E402
-from paths import BUILD, PY  # noqa: E402
+from paths import BUILD, PY, TOP  # noqa: E402
 from paxos_line import APPS, MEMBERS, PaxosNetwork  # noqa: E402
 
 FAULTS = {'loss': (0.05, 0.5), 'dup': 0.01, 'reorder': (0.01, 2000)}
@@ -114,6 +114,39 @@ def start_captures(n, work, phase):
         if 'listening on' not in line:
             raise RuntimeError('tcpdump on %s: %r' % (name, line))
     return caps
+
+
+def start_link_capture(n, work):
+    """tcpdump -w of the Paxos frames s2 receives from s1 (port 4), in
+    s2's namespace, for the Wireshark dissector's check; returns (process,
+    file)."""
+    path = os.path.join(work, 'capture-member-link-s2-eth4.pcap')
+    if os.path.exists(path):
+        os.unlink(path)
+    p = n.net['s2'].popen(['tcpdump', '-i', 's2-eth4', '-Q', 'in', '-n',
+                           '-U', '-s', '256', '-c', '20000', '-w', path],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    n.procs.append(p)
+    line = p.stderr.readline().decode()
+    if 'listening on' not in line:
+        raise RuntimeError('tcpdump on s2-eth4: %r' % line)
+    return p, path
+
+
+def dissect(path):
+    """cxx-actions/paxos/wireshark/check_capture.py on a capture: its JSON
+    summary and whether every Paxos frame decoded (None: no tshark)."""
+    import json
+    tool = os.path.join(TOP, 'cxx-actions', 'paxos', 'wireshark',
+                        'check_capture.py')
+    r = subprocess.run([PY, tool, path], capture_output=True, text=True)
+    if r.returncode == 77:
+        return None, None
+    try:
+        summary = json.loads(r.stdout)
+    except ValueError:
+        summary = {'output': r.stdout[-2000:], 'errors': r.stderr[-2000:]}
+    return summary, r.returncode == 0
 
 
 def stop_captures(caps):
@@ -427,8 +460,10 @@ def run(args):
         print('paxos: %d clients x %d at %g/s (%.0f s), %d kills'
               % (len(clients), per_client, args.rate, duration, args.kills),
               flush=True)
+        link_cap = start_link_capture(n, work)
         sent, caps, drops, at, log = run_phase(
             n, work, 'paxos', clients, per_client, args.rate, events)
+        stop_captures({'s2-eth4': link_cap})
         shows = {m: n.appctl(m, 'paxos/show') for m in MEMBERS}
         # A restarted member is back when the controller has it in sync
         # again (its flows reconciled).
@@ -436,6 +471,7 @@ def run(args):
         conns = {m: {'in_sync': sws[m]['in_sync'],
                      'last_sync': sws[m]['last_sync']} for m in MEMBERS}
     res, times = analyse(caps, sent)
+    res['dissector'], res['dissector_ok'] = dissect(link_cap[1])
     links = n.links_summary(paxos_line.MEMBER_LINKS)
     fo, fo_any = failovers(times, log, at, args.rate)
     res.update({
@@ -519,6 +555,13 @@ def run(args):
     c.check('every member connected to the controller and in sync at '
             'the end', all(v['in_sync'] for v in conns.values()),
             str({m: v['in_sync'] for m, v in conns.items()}))
+    if res.get('dissector_ok') is not None:
+        types = (res['dissector'] or {}).get('per_type', {})
+        c.check('the Wireshark dissector decodes the member link capture '
+                '(ACCEPT, LEARN, HEARTBEAT, CLIENT at least)',
+                res['dissector_ok'] and all(
+                    types.get(t) for t in ('ACCEPT', 'LEARN', 'HEARTBEAT',
+                                           'CLIENT')), str(types))
     c.check('captures complete (no frame dropped by tcpdump)',
             all(v == 0 for v in list(drops.values()) +
                 list(neg_drops.values())), '%s %s' % (drops, neg_drops))
