@@ -59,8 +59,9 @@ negative_control_digests >= 2, every kill followed by a delivery; the
 target failover_median_ms <= 200 is reported (failover_target_met), not
 asserted (a timing on a shared machine); the faults in effect
 (loss_rate >= 0.045, dup_rate and reorder_rate > 0, as the emulator
-measured them on the member links); no frame lost by the captures.  Full mode: >= 100,000 messages, 3 kills; --short (CI): a
-few thousand messages, 1 kill.
+measured them on the member links); no frame lost by the captures.
+Full mode: >= 100,000 messages, 3 kills; --short (CI): a few thousand
+messages, 1 kill.
 
 --fault-tolerance H,T,S puts {"heartbeat_ms": H, "timeout_ms": T,
 "log_slots": S} into the Paxos group: the fault-tolerant protocol
