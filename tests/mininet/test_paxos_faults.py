@@ -6,8 +6,8 @@ duplication and 1 % reordering on the member links; each member an
 ovs-vswitchd of its own, the leader's killed once (SIGKILL) and
 restarted; s2-s3 cut and healed.  The nine replica logs (tcpdump
 captures) must be identical, nothing missing or duplicated, no NO-OP
-delivered, every kill followed by a delivery (the 200 ms failover
-target is reported, not asserted), and the mirroring negative control,
+delivered (every kill followed by a delivery, and the 200 ms failover,
+are targets it reports, not checks), and the mirroring negative control,
 same clients and links, must disagree.  ~30 s.
 
 The members run the fault-tolerant protocol (the deployment's
