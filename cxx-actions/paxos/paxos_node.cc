@@ -91,7 +91,7 @@ std::vector<Node::JournalOp> Node::take_journal()
     return ops;
 }
 
-void Node::see_round(uint32_t round, uint16_t)
+void Node::see_round(uint32_t round)
 {
     if (round > known_round_) {
         known_round_ = round;
@@ -252,7 +252,7 @@ void Node::on_prepare(const Header &h, int64_t now, NodeOutput &out)
         counts_[kNotOwner]++;
         return;
     }
-    see_round(h.round, h.sender);
+    see_round(h.round);
     if (h.round < promised_) {
         counts_[kStalePrepare]++;
         return;
@@ -338,7 +338,7 @@ void Node::on_accept(const Header &h, const uint8_t *v, size_t len,
         counts_[kMalformed]++;
         return;
     }
-    see_round(h.round, h.sender);
+    see_round(h.round);
     if (h.round < promised_) {
         counts_[kStaleAccept]++;  // A deposed leader's ACCEPT.
         return;
@@ -415,7 +415,7 @@ bool Node::first_delivery(uint16_t origin, uint64_t id)
     return true;
 }
 
-void Node::deliver_ready(int64_t now, NodeOutput &out)
+void Node::deliver_ready(NodeOutput &out)
 {
     for (auto it = votes_.find(learn_next_);
          it != votes_.end() && it->second.chosen;
@@ -441,7 +441,6 @@ void Node::deliver_ready(int64_t now, NodeOutput &out)
         journal(std::move(op));
         gap_since_ = -1;
     }
-    (void) now;
 }
 
 void Node::on_learn(const Header &h, const uint8_t *v, size_t len, int64_t now,
@@ -503,7 +502,7 @@ void Node::on_learn(const Header &h, const uint8_t *v, size_t len, int64_t now,
         s.value = std::move(r->value);
         s.rounds.clear();
         decide(h.seq, s.round, s.value);
-        deliver_ready(now, out);
+        deliver_ready(out);
     }
 }
 
@@ -552,7 +551,7 @@ void Node::on_decided(const Header &h, const uint8_t *v, size_t len,
     s.rounds.clear();
     counts_[kDecidedTaken]++;
     decide(h.seq, s.round, s.value);
-    deliver_ready(now, out);
+    deliver_ready(out);
 }
 
 void Node::on_promise(const Header &h, const uint8_t *p, size_t len,
@@ -570,7 +569,7 @@ void Node::on_promise(const Header &h, const uint8_t *p, size_t len,
         counts_[kMalformed]++;
         return;
     }
-    see_round(h.round, h.sender);
+    see_round(h.round);
     if (h.round > round_ && (leading_ || candidate_)) {
         step_down(out);  // Another candidate got a newer promise.
         return;
@@ -659,7 +658,6 @@ void Node::start_election(int64_t now, NodeOutput &out)
     promises_.clear();
     promised_values_.clear();
     prepare_sent_ = now;
-    election_started_ = now;
     election_progress_ = now;
     counts_[kElections]++;
     counts_[kPreparesSent]++;
@@ -727,7 +725,7 @@ void Node::on_heartbeat(const Header &h, const uint8_t *p, size_t len,
     heard_[h.sender] = now;
     member_next_[h.sender] = h.seq;
     member_trim_[h.sender] = trim;
-    see_round(h.round, h.sender);
+    see_round(h.round);
     if (leads && owner(h.round) == h.sender && h.round >= leader_round_) {
         if (h.sender != cfg_.node) {
             if ((leading_ || candidate_) && h.round > round_) {

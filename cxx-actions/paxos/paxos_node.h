@@ -32,7 +32,7 @@ namespace cxxa::paxos {
 constexpr uint32_t kMaxRound = 0x80000000u;  // Rounds above: "absurd".
 constexpr uint32_t kDefaultLogSlots = 4096;
 constexpr uint64_t kDefaultLogBytes = 16u << 20;
-constexpr size_t kMaxLogSlotsPerElection = 1u << 20;  // The log's bound.
+constexpr uint32_t kMaxLogSlots = 1u << 20;  // log= accepts up to this.
 constexpr size_t kMaxPending = 1024;     // Client frames held by a candidate.
 constexpr size_t kDedupWindow = 4096;    // Origin ids remembered per origin.
 constexpr size_t kMaxRoundsPerSlot = 4;  // Learner: rounds voted per slot.
@@ -238,7 +238,7 @@ class Node {
     }
     Value frame(MsgType type, uint32_t round, uint32_t seq,
                 const std::vector<uint8_t> &payload = {}) const;
-    void see_round(uint32_t round, uint16_t from);
+    void see_round(uint32_t round);
     void step_down(NodeOutput &out);
     void order(Value value, int64_t now, NodeOutput &out);
     void forward(const uint8_t *frame, size_t len, uint64_t id,
@@ -268,7 +268,7 @@ class Node {
 
     bool log_has_room(size_t value_len);
     void trim_to(uint32_t seq);
-    void deliver_ready(int64_t now, NodeOutput &out);
+    void deliver_ready(NodeOutput &out);
     bool first_delivery(uint16_t origin, uint64_t id);
     bool chosen_locally(uint32_t seq) const;
     void schedule(int64_t now);
@@ -318,7 +318,6 @@ class Node {
     std::vector<uint32_t> member_trim_;  // Members' first kept slots.
     int64_t next_heartbeat_ = 0;
     int64_t next_tick_ = 0;
-    int64_t election_started_ = 0;
     int64_t election_progress_ = 0;  // Started, or last chunk completed.
     bool behind_ = false;
 

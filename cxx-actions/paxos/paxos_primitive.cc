@@ -65,7 +65,7 @@ std::string journal_path(const std::string &dir, std::string_view bridge,
 
 // Frames a member's timer run may send at once, its own answers to them
 // included (a new leader re-proposing a whole log).
-constexpr size_t kMaxOwnFrames = 4 * kMaxLogSlotsPerElection;
+constexpr size_t kMaxOwnFrames = 4 * size_t(kMaxLogSlots);
 
 // Which frames each role of the fault-tolerant protocol takes.
 bool role_takes(Role role, uint16_t type)
@@ -141,7 +141,7 @@ PaxosPrimitive::parse(std::string_view args) const
         cfg->timeout = parse_uint("timeout", *v, 1, 600000);
     }
     if (auto v = a.take("log")) {
-        cfg->log_slots = parse_uint("log", *v, 1, 1u << 20);
+        cfg->log_slots = parse_uint("log", *v, 1, kMaxLogSlots);
     }
     if (auto v = a.take("log_bytes")) {
         cfg->log_bytes = parse_uint("log_bytes", *v, 1024, 1u << 30);
